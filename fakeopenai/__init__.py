@@ -1,0 +1,36 @@
+"""fakeopenai: a fake OpenAI API for tests, served over real HTTP from the test process.
+
+In pytest, take the `fake_openai` fixture; elsewhere, `with FakeOpenAI() as fake:`.
+"""
+
+from __future__ import annotations
+
+from ._errors import ApiError, ConfigurationError, FakeOpenAIError, ServerError, UnmetExpectations
+from ._fake import DEFAULT_API_KEY, FakeOpenAI
+from ._journal import Call, CallList
+from ._requests import ChatRequest, RequestView, ToolResult
+from ._script import Fault, Match, Message, ToolCall
+from ._scripting import ScriptOptions, Scripting
+from ._validation import Problem
+
+__all__ = [
+    "DEFAULT_API_KEY",
+    "ApiError",
+    "Call",
+    "CallList",
+    "ChatRequest",
+    "ConfigurationError",
+    "FakeOpenAI",
+    "FakeOpenAIError",
+    "Fault",
+    "Match",
+    "Message",
+    "Problem",
+    "RequestView",
+    "ScriptOptions",
+    "Scripting",
+    "ServerError",
+    "ToolCall",
+    "ToolResult",
+    "UnmetExpectations",
+]

@@ -1,0 +1,239 @@
+"""The WSGI application: route, authenticate, parse, validate, log, answer, render."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+
+from ._errors import ApiError, error_for_status
+from ._http import EventStream, JsonResponse, Response, SseEvent, StartResponse, to_wsgi
+from ._journal import Call
+from ._requests import RequestView
+from ._state import Context, State
+from ._validation import Problem, has_schema, validate_body
+from .endpoints import Route, all_routes
+
+_NO_KEY = (
+    "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth "
+    "(i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API "
+    "from your browser and are prompted for a username and password. You can obtain an API key from "
+    "https://platform.openai.com/account/api-keys."
+)
+_BAD_JSON = (
+    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library "
+    "correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble "
+    "figuring out how to fix this, please contact us through our help center at help.openai.com.)"
+)
+
+
+class _Refusal(Exception):
+    """A request refused before any endpoint saw it."""
+
+    def __init__(self, error: ApiError, problem: Problem | None = None) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.problem = problem or Problem(message=error.message, param=error.param, code=error.code, json_path="$")
+
+
+def mask_key(key: str) -> str:
+    """A key as the API echoes it in errors: its first and last few characters only."""
+    if len(key) <= 8:
+        return "*" * len(key)
+    return f"{key[:3]}{'*' * (len(key) - 7)}{key[-4:]}"
+
+
+class App:
+    """The fake OpenAI API as a WSGI application over one `State`."""
+
+    def __init__(self, state: State, routes: Iterable[Route] | None = None) -> None:
+        self.state = state
+        self.routes = list(routes if routes is not None else all_routes())
+        self.url_map = Map([Rule(r.rule, endpoint=r, methods=[r.method]) for r in self.routes], strict_slashes=False)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        headers = [("x-request-id", "req_" + uuid.uuid4().hex), ("openai-version", "2020-10-01")]
+        call: Call[Any] | None = None
+        try:
+            call, response = self._answer(environ)
+        except Exception as exc:  # noqa: BLE001 - anything raised must reach the test, not kill the server
+            self.state.record_error(exc)
+            response = error_for_status(500)
+            if call is not None:
+                call.answered_by = "error"
+        if call is not None:
+            _record_response(call, response)
+            for observer in self.state.observers:
+                observer(call)
+        if call is not None and isinstance(response, EventStream):
+            return self._guarded(to_wsgi(response, start_response, headers, _collector(call)))
+        return to_wsgi(response, start_response, headers)
+
+    def _guarded(self, body: Iterable[bytes]) -> Iterator[bytes]:
+        """Stream `body`; an exception mid-stream ends the stream and reaches the test."""
+        try:
+            yield from body
+        except Exception as exc:  # noqa: BLE001
+            self.state.record_error(exc)
+
+    def _answer(self, environ: dict[str, Any]) -> tuple[Call[Any], Response]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO", "/")
+        request_headers = _headers(environ)
+        query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+        route, path_args = self._route(method, path)
+        view_type = route.view if route else RequestView
+        call: Call[Any] = Call(
+            index=0,
+            method=method,
+            path=path,
+            operation=route.operation if route else None,
+            headers=request_headers,
+            query=query,
+            request=view_type({}),
+        )
+        try:
+            self._authenticate(request_headers)
+            if route is None:
+                _drain(environ)
+                call.unmatched = f"no such endpoint: {method} {path}"
+                raise _Refusal(ApiError(404, f"Invalid URL ({method} {path})"))
+            body = self._body(environ, route)
+            call.request = view_type(body)
+        except _Refusal as refusal:
+            if call.unmatched is None:
+                call.problems = (refusal.problem,)
+            call.answered_by = "error"
+            self.state.journal.add(call)
+            return call, refusal.error
+        self.state.journal.add(call)
+        problems = self._problems(route, call.request)
+        if problems:
+            call.problems = tuple(problems)
+            call.answered_by = "error"
+            first = problems[0]
+            return call, ApiError(400, first.message, param=first.param, code=first.code)
+        ctx = Context(self.state, route.operation, call.request, path_args, query, call)
+        if route.script is not None:
+            scripted = route.script(ctx)
+            if scripted is not None:
+                call.answered_by = "script"
+                return call, scripted
+        call.answered_by = "simulator"
+        return call, route.simulate(ctx)
+
+    def _route(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
+        adapter = self.url_map.bind("fake", "/")
+        try:
+            route, args = adapter.match(path, method=method)
+        except HTTPException:
+            return None, {}
+        return route, dict(args)
+
+    def _authenticate(self, headers: Mapping[str, str]) -> None:
+        value = headers.get("authorization", "")
+        scheme, _, key = value.partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key:
+            raise _Refusal(ApiError(401, _NO_KEY))
+        expected = self.state.settings.api_key
+        if expected is not None and key != expected:
+            raise _Refusal(
+                ApiError(
+                    401,
+                    f"Incorrect API key provided: {mask_key(key)}. You can find your API key at "
+                    "https://platform.openai.com/account/api-keys.",
+                    code="invalid_api_key",
+                )
+            )
+
+    def _body(self, environ: dict[str, Any], route: Route) -> Any:
+        if route.body == "none":
+            _drain(environ)
+            return {}
+        limit = self.state.settings.max_body_bytes
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            raise _Refusal(_too_large(limit))
+        raw = environ["wsgi.input"].read(limit + 1)
+        if len(raw) > limit:
+            raise _Refusal(_too_large(limit))
+        content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if content_type and content_type != "application/json" and not content_type.endswith("+json"):
+            raise _Refusal(ApiError(400, f"Invalid Content-Type header ({content_type}), expected application/json."))
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            raise _Refusal(ApiError(400, _BAD_JSON)) from None
+        if not isinstance(body, dict):
+            raise _Refusal(ApiError(400, _BAD_JSON))
+        return body
+
+    def _problems(self, route: Route, request: RequestView) -> list[Problem]:
+        if not self.state.settings.validate:
+            return []
+        if has_schema(route.operation):
+            problems = validate_body(route.operation, request.body)
+            if problems:
+                return problems
+        return route.check(request) if route.check is not None else []
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(
+        413,
+        f"Request body too large. The maximum size of a request body is {limit} bytes.",
+        code="request_too_large",
+        headers={"Connection": "close"},
+    )
+
+
+def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
+    headers = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            headers[key[5:].replace("_", "-").lower()] = value
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    if environ.get("CONTENT_LENGTH"):
+        headers["content-length"] = environ["CONTENT_LENGTH"]
+    return headers
+
+
+def _drain(environ: Mapping[str, Any], limit: int = 1 << 20) -> None:
+    """Read and drop a body nobody needs, so the connection can serve the next request."""
+    stream = environ.get("wsgi.input")
+    while stream is not None and limit > 0:
+        chunk = stream.read(min(65536, limit))
+        if not chunk:
+            break
+        limit -= len(chunk)
+
+
+def _record_response(call: Call[Any], response: Response) -> None:
+    if isinstance(response, EventStream):
+        call.status, call.response = 200, []
+    elif isinstance(response, JsonResponse):
+        call.status, call.response = response.status, response.body
+    elif isinstance(response, ApiError):
+        call.status, call.response = response.status, response.body()
+    else:
+        call.status, call.response = response.status, response.content
+
+
+def _collector(call: Call[Any]) -> Any:
+    def collect(event: SseEvent) -> None:
+        try:
+            call.response.append(json.loads(event.data))
+        except ValueError:
+            call.response.append(event.data)
+
+    return collect

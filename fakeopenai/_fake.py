@@ -1,0 +1,146 @@
+"""`FakeOpenAI`: the handle a test holds — server, scripts, request log and checks."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from ._app import App
+from ._errors import ServerError, UnmetExpectations
+from ._report import build_report
+from ._requests import ChatRequest, RequestView
+from ._scripting import Scripting
+from ._server import LoopbackServer
+from ._state import Settings, State
+
+if TYPE_CHECKING:
+    import openai
+
+DEFAULT_API_KEY = "sk-fakeopenai-test-key"
+"""The API key the fake hands to clients (any bearer token is accepted unless `api_key` is set)."""
+
+
+class FakeOpenAI(Scripting[RequestView]):
+    """A fake OpenAI API served over real HTTP on 127.0.0.1.
+
+    Use it as a context manager outside pytest::
+
+        with FakeOpenAI() as fake:
+            fake.chat.respond_with_message("Hello!")
+            client = openai.OpenAI(base_url=fake.base_url, api_key="any")
+
+    Answers scripted on the fake itself (`fake.respond_with_message`) serve any
+    endpoint that generates a model turn; `fake.chat.…` only chat completions.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        validate: bool = True,
+        api_key: str | None = None,
+        max_body_bytes: int = 64 * 1024 * 1024,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        settings = Settings(validate=validate, api_key=api_key, max_body_bytes=max_body_bytes)
+        self.state = State(settings) if clock is None else State(settings, clock)
+        super().__init__(self.state, None)
+        self.app = App(self.state)
+        """The WSGI application, usable without a socket."""
+        self.chat: Scripting[ChatRequest] = Scripting(self.state, frozenset({"chat.completions.create"}))
+        """Chat completions: scripts that answer only `POST /v1/chat/completions`, and its calls."""
+        self._server = LoopbackServer(self.app, host, port)
+        self._running = False
+
+    @property
+    def url(self) -> str:
+        """The server's root URL, e.g. `http://127.0.0.1:51234`."""
+        host = self._server.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self._server.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The URL to give an OpenAI client as `base_url`, e.g. `http://127.0.0.1:51234/v1`."""
+        return self.url + "/v1"
+
+    @property
+    def api_key(self) -> str:
+        """A key the fake accepts."""
+        return self.state.settings.api_key or DEFAULT_API_KEY
+
+    def start(self) -> FakeOpenAI:
+        """Start serving; returns the fake itself."""
+        if not self._running:
+            self._server.start()
+            self._running = True
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        if self._running:
+            self._server.stop()
+            self._running = False
+
+    def __enter__(self) -> FakeOpenAI:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if exc_type is None:
+                self.check()
+        finally:
+            self.stop()
+
+    def reset(self) -> None:
+        """Forget scripts, calls, resources and server errors: a clean slate for the next test."""
+        self.state.reset()
+
+    def report(self) -> str | None:
+        """What went wrong so far (invalid or unmatched requests, unused scripts, server errors), or None."""
+        return build_report(self.state)
+
+    def check(self) -> None:
+        """Raise `UnmetExpectations` (or `ServerError`) if anything went wrong so far."""
+        report = self.report()
+        if report is None:
+            return
+        if self.state.errors:
+            raise ServerError(report) from self.state.errors[0]
+        raise UnmetExpectations(report)
+
+    def environ(self) -> dict[str, str]:
+        """The environment variables that point unmodified OpenAI clients at the fake."""
+        return {"OPENAI_BASE_URL": self.base_url, "OPENAI_API_KEY": self.api_key}
+
+    @contextmanager
+    def patched_environ(self) -> Iterator[None]:
+        """Set `OPENAI_BASE_URL` and `OPENAI_API_KEY` for the duration of the block."""
+        saved = {name: os.environ.get(name) for name in self.environ()}
+        os.environ.update(self.environ())
+        try:
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+    def client(self, **kwargs: Any) -> openai.OpenAI:
+        """An `openai.OpenAI` client pointed at the fake."""
+        import openai
+
+        return openai.OpenAI(base_url=self.base_url, api_key=self.api_key, **kwargs)
+
+    def async_client(self, **kwargs: Any) -> openai.AsyncOpenAI:
+        """An `openai.AsyncOpenAI` client pointed at the fake."""
+        import openai
+
+        return openai.AsyncOpenAI(base_url=self.base_url, api_key=self.api_key, **kwargs)

@@ -1,0 +1,118 @@
+"""What an endpoint answers, independent of HTTP framing, and its WSGI rendering."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from ._errors import ApiError
+
+StartResponse = Callable[..., Any]
+
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+@dataclass(frozen=True)
+class JsonResponse:
+    """One JSON object."""
+
+    body: Any
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    """Raw bytes with a content type (audio, images, file contents, plain text)."""
+
+    content: bytes
+    content_type: str
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SseEvent:
+    """One Server-Sent Event: its `data` line and optional `event` name."""
+
+    data: str
+    event: str | None = None
+
+    def encode(self) -> bytes:
+        """The event as it goes on the wire, ending in a blank line."""
+        head = f"event: {self.event}\n" if self.event else ""
+        return f"{head}data: {self.data}\n\n".encode()
+
+
+@dataclass(frozen=True)
+class EventStream:
+    """A stream of Server-Sent Events, produced lazily."""
+
+    events: Iterable[SseEvent]
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+Response = Union[JsonResponse, RawResponse, EventStream, ApiError]
+
+
+def status_line(status: int) -> str:
+    """`"200 OK"` for 200, and so on."""
+    return f"{status} {_REASONS.get(status, 'Unknown')}"
+
+
+def encode_json(body: Any) -> bytes:
+    """JSON as the API sends it (compact separators are not what it uses, but any spacing is valid)."""
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def to_wsgi(
+    response: Response,
+    start_response: StartResponse,
+    common_headers: Iterable[tuple[str, str]],
+    on_event: Callable[[SseEvent], None] | None = None,
+) -> Iterable[bytes]:
+    """Start the WSGI response and return its body iterable."""
+    headers = list(common_headers)
+    if isinstance(response, EventStream):
+        headers += [("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-cache")]
+        headers += list(response.headers.items())
+        start_response(status_line(200), headers)
+        return _stream(response.events, on_event)
+    if isinstance(response, JsonResponse):
+        status, content, content_type = response.status, encode_json(response.body), "application/json"
+        extra = response.headers
+    elif isinstance(response, RawResponse):
+        status, content, content_type = response.status, response.content, response.content_type
+        extra = response.headers
+    else:
+        status, content, content_type = response.status, response.body_bytes(), "application/json"
+        extra = response.headers
+    headers += [("Content-Type", content_type), ("Content-Length", str(len(content)))]
+    headers += list(extra.items())
+    start_response(status_line(status), headers)
+    return [content]
+
+
+def _stream(events: Iterable[SseEvent], on_event: Callable[[SseEvent], None] | None) -> Iterator[bytes]:
+    for event in events:
+        if on_event is not None:
+            on_event(event)
+        yield event.encode()

@@ -1,0 +1,88 @@
+"""Everything one fake server holds between requests, cleared by `reset()`."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._journal import Journal
+from ._script import ScriptBook
+
+_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+@dataclass
+class Settings:
+    """How the fake behaves; fixed for the life of a server."""
+
+    validate: bool = True
+    """Check every request body against the API's schemas."""
+    api_key: str | None = None
+    """When set, any other bearer token is refused with 401 as the real API does."""
+    max_body_bytes: int = 64 * 1024 * 1024
+    """Bodies above this size are refused with 413."""
+
+
+class State:
+    """Scripts, request log, resources and server-side errors of one fake."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.scripts = ScriptBook()
+        self.journal = Journal()
+        self.errors: list[BaseException] = []
+        self.resources: dict[str, Any] = {}
+        self.observers: list[Callable[[Any], None]] = []
+        """Called with each journal entry once its answer is known (not cleared by `reset`)."""
+        self._counter = itertools.count()
+        self._lock = threading.Lock()
+
+    def now(self) -> int:
+        """The current time as the API reports it (whole seconds)."""
+        return int(self.clock())
+
+    def new_id(self, prefix: str, seed: str = "", length: int = 24) -> str:
+        """A fresh id like the API's (`chatcmpl-…`, `call_…`), reproducible after a reset."""
+        with self._lock:
+            number = next(self._counter)
+        digest = hashlib.sha256(f"{prefix}|{seed}|{number}".encode()).digest()
+        value = int.from_bytes(digest, "big")
+        chars = []
+        for _ in range(length):
+            value, rest = divmod(value, 62)
+            chars.append(_ALPHABET[rest])
+        return prefix + "".join(chars)
+
+    def record_error(self, error: BaseException) -> None:
+        """Keep an exception raised while answering, to re-raise in the test."""
+        with self._lock:
+            self.errors.append(error)
+
+    def reset(self) -> None:
+        """Forget scripts, calls, resources and errors; restart id sequences."""
+        self.scripts.clear()
+        self.journal.clear()
+        with self._lock:
+            self.errors.clear()
+            self.resources.clear()
+            self._counter = itertools.count()
+
+
+@dataclass
+class Context:
+    """What an endpoint needs to answer one request."""
+
+    state: State
+    operation: str
+    request: Any
+    """The request view (`ChatRequest`, …)."""
+    path_args: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)
+    call: Any = None
+    """The journal entry of this request."""

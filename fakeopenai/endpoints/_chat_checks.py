@@ -1,0 +1,153 @@
+"""The checks the real chat completions API makes beyond its JSON schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from .._requests import ChatRequest, RequestView
+from .._validation import Problem
+
+
+def _problem(message: str, param: str | None, code: str | None = None) -> Problem:
+    json_path = "$" if param is None else "$." + param.replace(".[", "[")
+    return Problem(message=message, param=param, code=code, json_path=json_path)
+
+
+def check_chat_request(view: RequestView) -> list[Problem]:
+    """Every semantic problem of a chat completions request, in the order the API reports them."""
+    assert isinstance(view, ChatRequest)
+    problems = _check_tool_messages(view.messages)
+    problems += _check_options(view)
+    problems += _check_strict_schemas(view)
+    return problems
+
+
+def _check_tool_messages(messages: list[Any]) -> list[Problem]:
+    asked: set[str] = set()
+    pending: dict[str, None] = {}
+    asked_at = -1
+    for index, message in enumerate(messages):
+        if not isinstance(message, Mapping):
+            continue
+        role = message.get("role")
+        if role == "tool":
+            call_id = message.get("tool_call_id")
+            if asked_at < 0:
+                return [
+                    _problem(
+                        "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
+                        f"messages.[{index}].role",
+                    )
+                ]
+            if call_id not in asked:
+                return [
+                    _problem(
+                        f"Invalid parameter: 'tool_call_id' of '{call_id}' not found in 'tool_calls' of previous message.",
+                        f"messages.[{index}].tool_call_id",
+                    )
+                ]
+            pending.pop(str(call_id), None)
+            continue
+        if pending:
+            return [_unanswered(asked_at, pending)]
+        calls = message.get("tool_calls") if role == "assistant" else None
+        ids = [str(c.get("id")) for c in calls or [] if isinstance(c, Mapping)]
+        asked, pending, asked_at = set(ids), dict.fromkeys(ids), index if ids else -1
+    if pending:
+        return [_unanswered(asked_at, pending)]
+    return []
+
+
+def _unanswered(index: int, pending: Mapping[str, None]) -> Problem:
+    return _problem(
+        "An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. "
+        f"The following tool_call_ids did not have response messages: {', '.join(pending)}",
+        f"messages.[{index}].role",
+    )
+
+
+def _check_options(view: ChatRequest) -> list[Problem]:
+    body = view.body
+    if "stream_options" in body and body.get("stream_options") is not None and not view.stream:
+        return [_problem("The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options")]
+    if not view.tools:
+        for name in ("tool_choice", "parallel_tool_calls"):
+            if body.get(name) is not None:
+                return [
+                    _problem(f"Invalid value for '{name}': '{name}' is only allowed when 'tools' are specified.", name)
+                ]
+    choice = view.tool_choice
+    if isinstance(choice, Mapping) and choice.get("type") == "function":
+        name = (choice.get("function") or {}).get("name")
+        if name not in view.tool_names:
+            return [
+                _problem(f"Invalid value for 'tool_choice': function '{name}' is not one of the 'tools'.", "tool_choice")
+            ]
+    response_format = view.response_format or {}
+    if response_format.get("type") == "json_object":
+        text = " ".join(str(m.get("content", "")) for m in view.messages if isinstance(m, Mapping))
+        if "json" not in text.lower():
+            return [
+                _problem(
+                    "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+                    "messages",
+                )
+            ]
+    return []
+
+
+def _check_strict_schemas(view: ChatRequest) -> list[Problem]:
+    response_format = view.response_format or {}
+    json_schema = response_format.get("json_schema")
+    if response_format.get("type") == "json_schema" and isinstance(json_schema, Mapping) and json_schema.get("strict"):
+        for reason in _strict_violations(json_schema.get("schema") or {}, ()):
+            return [
+                _problem(
+                    f"Invalid schema for response_format '{json_schema.get('name')}': {reason}",
+                    "response_format",
+                    "invalid_json_schema",
+                )
+            ]
+    for index, tool in enumerate(view.tools):
+        function = tool.get("function") if isinstance(tool, Mapping) else None
+        if isinstance(function, Mapping) and function.get("strict"):
+            for reason in _strict_violations(function.get("parameters") or {}, ()):
+                return [
+                    _problem(
+                        f"Invalid schema for function '{function.get('name')}': {reason}",
+                        f"tools[{index}].function.parameters",
+                        "invalid_function_parameters",
+                    )
+                ]
+    return []
+
+
+def _strict_violations(schema: Any, context: tuple[str, ...]) -> Iterator[str]:
+    """Why a schema breaks the rules of strict structured outputs, deepest path last."""
+    if not isinstance(schema, Mapping):
+        return
+    types = schema.get("type")
+    is_object = types == "object" or (isinstance(types, list) and "object" in types) or "properties" in schema
+    if is_object:
+        if schema.get("additionalProperties") is not False:
+            yield f"In context={context!r}, 'additionalProperties' is required to be supplied and to be false."
+        properties = schema.get("properties") or {}
+        required = schema.get("required") or []
+        for key in properties:
+            if key not in required:
+                yield (
+                    f"In context={context!r}, 'required' is required to be supplied and to be an array including "
+                    f"every key in properties. Missing '{key}'."
+                )
+                break
+        for key, sub in properties.items():
+            yield from _strict_violations(sub, (*context, "properties", key))
+    if "items" in schema:
+        yield from _strict_violations(schema["items"], (*context, "items"))
+    for keyword in ("anyOf", "allOf"):
+        for position, sub in enumerate(schema.get(keyword) or []):
+            yield from _strict_violations(sub, (*context, keyword, str(position)))
+    for keyword in ("$defs", "definitions"):
+        for name, sub in (schema.get(keyword) or {}).items():
+            yield from _strict_violations(sub, (*context, keyword, name))

@@ -1,0 +1,33 @@
+"""How an endpoint declares itself to the app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from .._http import Response
+from .._requests import RequestView
+from .._state import Context
+from .._validation import Problem
+
+BodyKind = Literal["json", "multipart", "none"]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One operation: where it lives, how to read its body, and who answers it."""
+
+    method: str
+    rule: str
+    """A werkzeug URL rule, e.g. `/v1/files/<file_id>`."""
+    operation: str
+    """The SDK-style name, e.g. `chat.completions.create`; also names its request schema."""
+    simulate: Callable[[Context], Response]
+    """The deterministic default answer."""
+    script: Callable[[Context], Response | None] | None = None
+    """The scripted answer, if a script matches; None when the operation is not scriptable."""
+    check: Callable[[RequestView], list[Problem]] | None = None
+    """The semantic checks the real API makes beyond the schema."""
+    view: type[RequestView] = RequestView
+    body: BodyKind = "json"
