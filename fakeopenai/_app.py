@@ -103,7 +103,7 @@ class App:
                 _drain(environ)
                 call.unmatched = f"no such endpoint: {method} {path}"
                 raise _Refusal(ApiError(404, f"Invalid URL ({method} {path})"))
-            body = self._body(environ, route)
+            raw_body, body = self._body(environ, route)
             call.request = view_type(body)
         except _Refusal as refusal:
             if call.unmatched is None:
@@ -118,12 +118,18 @@ class App:
             call.answered_by = "error"
             first = problems[0]
             return call, ApiError(400, first.message, param=first.param, code=first.code)
-        ctx = Context(self.state, route.operation, call.request, path_args, query, call)
+        ctx = Context(self.state, route.operation, call.request, path_args, query, call, raw_body)
         if route.script is not None:
             scripted = route.script(ctx)
             if scripted is not None:
                 call.answered_by = "script"
                 return call, scripted
+        tape = self.state.tape
+        if tape is not None:
+            taped = tape.answer(ctx)
+            if taped is not None:
+                call.answered_by = "cassette"
+                return call, taped
         call.answered_by = "simulator"
         return call, route.simulate(ctx)
 
@@ -152,10 +158,11 @@ class App:
                 )
             )
 
-    def _body(self, environ: dict[str, Any], route: Route) -> Any:
+    def _body(self, environ: dict[str, Any], route: Route) -> tuple[bytes, Any]:
+        """The raw body and its parsed form."""
         if route.body == "none":
             _drain(environ)
-            return {}
+            return b"", {}
         limit = self.state.settings.max_body_bytes
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -175,7 +182,7 @@ class App:
             raise _Refusal(ApiError(400, _BAD_JSON)) from None
         if not isinstance(body, dict):
             raise _Refusal(ApiError(400, _BAD_JSON))
-        return body
+        return raw, body
 
     def _problems(self, route: Route, request: RequestView) -> list[Problem]:
         if not self.state.settings.validate:

@@ -8,10 +8,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ._journal import Journal
 from ._script import ScriptBook
+
+if TYPE_CHECKING:
+    from ._http import Response
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -28,6 +31,17 @@ class Settings:
     """Bodies above this size are refused with 413."""
 
 
+class Tape(Protocol):
+    """Answers from recorded sessions (a cassette), consulted after scripts and before the simulator."""
+
+    def answer(self, ctx: Context) -> Response | None:
+        """The recorded (or freshly recorded) answer, or None to let the simulator answer.
+
+        To refuse the request instead (a cassette miss in `none` mode), return an
+        `ApiError` and set `ctx.call.unmatched` to say why.
+        """
+
+
 class State:
     """Scripts, request log, resources and server-side errors of one fake."""
 
@@ -38,6 +52,8 @@ class State:
         self.journal = Journal()
         self.errors: list[BaseException] = []
         self.resources: dict[str, Any] = {}
+        self.tape: Tape | None = None
+        """Where recorded answers come from, set per test; None for no cassette."""
         self.observers: list[Callable[[Any], None]] = []
         """Called with each journal entry once its answer is known (not cleared by `reset`)."""
         self._counter = itertools.count()
@@ -68,6 +84,7 @@ class State:
         """Forget scripts, calls, resources and errors; restart id sequences."""
         self.scripts.clear()
         self.journal.clear()
+        self.tape = None
         with self._lock:
             self.errors.clear()
             self.resources.clear()
@@ -86,3 +103,5 @@ class Context:
     query: dict[str, str] = field(default_factory=dict)
     call: Any = None
     """The journal entry of this request."""
+    raw_body: bytes = b""
+    """The body exactly as received."""
