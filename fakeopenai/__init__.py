@@ -10,7 +10,7 @@ from ._fake import DEFAULT_API_KEY, FakeOpenAI
 from ._journal import Call, CallList
 from ._requests import ChatRequest, RequestView, ToolResult
 from ._script import Fault, Match, Message, ToolCall
-from ._scripting import ScriptOptions, Scripting
+from ._scripting import Scripting, ScriptOptions
 from ._validation import Problem
 
 __all__ = [

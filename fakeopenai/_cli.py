@@ -48,7 +48,10 @@ def serve(args: argparse.Namespace) -> int:
     fake.start()
     print(fake.base_url, flush=True)
     if not _is_loopback(args.host):
-        print(f"warning: listening on {args.host}, beyond loopback: other machines can reach this server.", file=sys.stderr)
+        print(
+            f"warning: listening on {args.host}, beyond loopback: other machines can reach this server.",
+            file=sys.stderr,
+        )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

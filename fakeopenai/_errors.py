@@ -96,7 +96,9 @@ def error_for_status(
     return ApiError(
         status=status,
         message=message if message is not None else _ERROR_MESSAGES.get(status, f"HTTP {status}."),
-        type=type if type is not None else _ERROR_TYPES.get(status, "invalid_request_error" if status < 500 else "server_error"),
+        type=type
+        if type is not None
+        else _ERROR_TYPES.get(status, "invalid_request_error" if status < 500 else "server_error"),
         param=param,
         code=code if code is not None else _ERROR_CODES.get(status),
         headers=dict(headers or {}),

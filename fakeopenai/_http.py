@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from ._errors import ApiError
 
@@ -70,7 +70,7 @@ class EventStream:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
-Response = Union[JsonResponse, RawResponse, EventStream, ApiError]
+Response = JsonResponse | RawResponse | EventStream | ApiError
 
 
 def status_line(status: int) -> str:

@@ -103,7 +103,9 @@ class CallList(list[Call[R]]):
         call = self.last
         differences = _differences(call.body, fields)
         if differences:
-            raise AssertionError(f"The last call ({call.describe()}) differs from what was expected:\n" + "\n".join(differences))
+            raise AssertionError(
+                f"The last call ({call.describe()}) differs from what was expected:\n" + "\n".join(differences)
+            )
 
     def assert_called_once_with(self, **fields: Any) -> None:
         """Fail unless there was exactly one call and its body has these fields with these values."""

@@ -120,7 +120,9 @@ class ChatRequest(RequestView):
     def system_prompt(self) -> str:
         """The text of the system and developer messages, joined by newlines."""
         return "\n".join(
-            _text_of(m.get("content")) for m in self.messages if isinstance(m, Mapping) and m.get("role") in ("system", "developer")
+            _text_of(m.get("content"))
+            for m in self.messages
+            if isinstance(m, Mapping) and m.get("role") in ("system", "developer")
         )
 
     @property

@@ -14,7 +14,7 @@ import threading
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from ._errors import ApiError, ConfigurationError, error_for_status
 from ._requests import RequestView
@@ -81,7 +81,7 @@ class Fault:
         )
 
 
-Answer = Union[Message, Fault]
+Answer = Message | Fault
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class Match:
     """Which requests a scripted answer applies to; every given condition must hold."""
 
     model: str | None = None
-    message: str | re.Pattern[str] | None = None
+    user_message: str | re.Pattern[str] | None = None
     """A substring of (or a regex searched in) the last user message."""
     tool: str | None = None
     """The name of a tool the request offers."""
@@ -99,12 +99,12 @@ class Match:
     def __call__(self, request: RequestView) -> bool:
         if self.model is not None and request.model != self.model:
             return False
-        if self.message is not None:
+        if self.user_message is not None:
             text = request.last_user_message
-            if isinstance(self.message, re.Pattern):
-                if not self.message.search(text):
+            if isinstance(self.user_message, re.Pattern):
+                if not self.user_message.search(text):
                     return False
-            elif self.message not in text:
+            elif self.user_message not in text:
                 return False
         if self.tool is not None and self.tool not in request.tool_names:
             return False
@@ -115,8 +115,8 @@ class Match:
         reasons = []
         if self.model is not None and request.model != self.model:
             reasons.append(f"model is {request.model!r}, not {self.model!r}")
-        if self.message is not None and not Match(message=self.message)(request):
-            reasons.append(f"last user message {request.last_user_message[:80]!r} does not contain {self.message!r}")
+        if self.user_message is not None and not Match(user_message=self.user_message)(request):
+            reasons.append(f"last user message {request.last_user_message[:80]!r} does not match {self.user_message!r}")
         if self.tool is not None and self.tool not in request.tool_names:
             reasons.append(f"tools offered are {request.tool_names}, not {self.tool!r}")
         if self.when is not None and not self.when(request):
@@ -126,7 +126,9 @@ class Match:
     def describe(self) -> str:
         """The conditions in words, e.g. `model='gpt-4o', tool='search'`."""
         parts = [
-            f"{name}={value!r}" for name, value in (("model", self.model), ("message", self.message), ("tool", self.tool)) if value is not None
+            f"{name}={value!r}"
+            for name, value in (("model", self.model), ("user_message", self.user_message), ("tool", self.tool))
+            if value is not None
         ]
         if self.when is not None:
             parts.append(f"when={getattr(self.when, '__name__', 'predicate')}")
@@ -156,7 +158,11 @@ class Scripted:
         kind = type(self.answer).__name__
         answer = self.answer
         if isinstance(answer, Message):
-            what = f"tool calls {[c.name for c in answer.tool_calls]}" if answer.tool_calls else repr(answer.content or answer.refusal)
+            what = (
+                f"tool calls {[c.name for c in answer.tool_calls]}"
+                if answer.tool_calls
+                else repr(answer.content or answer.refusal)
+            )
         else:
             what = f"HTTP {answer.status}"
         count = "always" if self.times is None else f"used {self.used}/{self.times}"
@@ -183,7 +189,9 @@ class ScriptBook:
         lock, so a slow predicate never holds up concurrent requests.
         """
         with self._lock:
-            candidates = [e for e in self._entries if e.times is not None] + [e for e in self._entries if e.times is None]
+            candidates = [e for e in self._entries if e.times is not None] + [
+                e for e in self._entries if e.times is None
+            ]
         for entry in candidates:
             if entry.exhausted or (entry.operations is not None and operation not in entry.operations):
                 continue

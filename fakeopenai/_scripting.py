@@ -22,7 +22,7 @@ class ScriptOptions(TypedDict, total=False):
 
     model: str
     """Only requests for this model."""
-    message: str | re.Pattern[str]
+    user_message: str | re.Pattern[str]
     """Only requests whose last user message contains this text (or matches this regex)."""
     tool: str
     """Only requests that offer a tool of this name."""
@@ -56,7 +56,10 @@ class Scripting(Generic[R]):
             raise TypeError("respond_with() needs at least one answer.")
         origin = caller_origin()
         match = Match(
-            model=options.get("model"), message=options.get("message"), tool=options.get("tool"), when=options.get("when")
+            model=options.get("model"),
+            user_message=options.get("user_message"),
+            tool=options.get("tool"),
+            when=options.get("when"),
         )
         times = None if options.get("always") else options.get("times", 1)
         if times is not None and times < 1:
@@ -73,7 +76,9 @@ class Scripting(Generic[R]):
         **options: Unpack[ScriptOptions],
     ) -> None:
         """Answer with an assistant message; `chunks` chooses how a stream cuts it."""
-        message = Message(content=content, chunks=tuple(chunks) if chunks is not None else None, finish_reason=finish_reason)
+        message = Message(
+            content=content, chunks=tuple(chunks) if chunks is not None else None, finish_reason=finish_reason
+        )
         self.respond_with(message, **options)
 
     def respond_with_tool_call(
@@ -85,7 +90,9 @@ class Scripting(Generic[R]):
         **options: Unpack[ScriptOptions],
     ) -> None:
         """Answer with one call to the function tool `name`."""
-        self.respond_with(Message(tool_calls=(ToolCall(name, arguments if arguments is not None else {}, id),)), **options)
+        self.respond_with(
+            Message(tool_calls=(ToolCall(name, arguments if arguments is not None else {}, id),)), **options
+        )
 
     def respond_with_tool_calls(
         self, *calls: ToolCall | tuple[str, Mapping[str, Any]], **options: Unpack[ScriptOptions]

@@ -11,7 +11,7 @@ import errno
 import socket
 import threading
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from werkzeug.serving import BaseWSGIServer, ThreadedWSGIServer, WSGIRequestHandler
 
@@ -89,7 +89,7 @@ class _KeepAliveHandler(WSGIRequestHandler):
                 length = max(int(environ.get("CONTENT_LENGTH") or 0), 0)
             except ValueError:
                 length = 0
-            body = _BoundedInput(self.rfile, length)
+            body = _BoundedInput(cast(IO[bytes], self.rfile), length)
             environ["wsgi.input"] = body
             environ["wsgi.input_terminated"] = True
 
@@ -135,7 +135,7 @@ class _KeepAliveHandler(WSGIRequestHandler):
             if state["chunked"]:
                 self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
-        except (ConnectionError, socket.timeout, OSError):
+        except (TimeoutError, ConnectionError, OSError):
             self.close_connection = True
         finally:
             close = getattr(result, "close", None)
@@ -180,7 +180,7 @@ class LoopbackServer:
         finally:
             listener.close()
         server.daemon_threads = True
-        server.block_on_close = False  # type: ignore[attr-defined]
+        server.block_on_close = False
         self._server = server
         self._port = int(server.port)
         self._thread = threading.Thread(

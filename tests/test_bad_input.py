@@ -39,7 +39,9 @@ def assert_still_serving(fake: FakeOpenAI) -> None:
 
 
 def test_malformed_json(fake_openai: FakeOpenAI) -> None:
-    response = post(fake_openai, content=b'{"model": "gpt-4o", "messages": [', headers={"Content-Type": "application/json"})
+    response = post(
+        fake_openai, content=b'{"model": "gpt-4o", "messages": [', headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400
     assert error_of(response)["message"].startswith("We could not parse the JSON body of your request.")
     assert_still_serving(fake_openai)
@@ -105,11 +107,23 @@ def test_wrong_key_is_401_and_never_echoed_in_full() -> None:
 @pytest.mark.parametrize(
     ("change", "status", "param", "code", "message"),
     [
-        ({"temperature": 3}, 400, "temperature", "decimal_above_max_value", "Invalid 'temperature': decimal above maximum value."),
+        (
+            {"temperature": 3},
+            400,
+            "temperature",
+            "decimal_above_max_value",
+            "Invalid 'temperature': decimal above maximum value.",
+        ),
         ({"n": 0}, 400, "n", "integer_below_min_value", "Invalid 'n': integer below minimum value."),
         ({"frobnicate": True}, 400, "frobnicate", "unknown_parameter", "Unknown parameter: 'frobnicate'."),
         ({"temperature": "hot"}, 400, "temperature", "invalid_type", "Invalid type for 'temperature'"),
-        ({"messages": [{"role": "robot", "content": "Hi"}]}, 400, "messages[0].role", "invalid_value", "Invalid value: 'robot'."),
+        (
+            {"messages": [{"role": "robot", "content": "Hi"}]},
+            400,
+            "messages[0].role",
+            "invalid_value",
+            "Invalid value: 'robot'.",
+        ),
         ({"model": None}, 400, "model", "invalid_type", "Invalid type for 'model'"),
     ],
 )
@@ -140,12 +154,17 @@ def test_function_name_must_match_pattern(fake_openai: FakeOpenAI) -> None:
 
 def test_sdk_raises_bad_request_for_invalid_requests(fake_openai: FakeOpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as caught:
-        openai.OpenAI().chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "Hi"}], temperature=3)
+        openai.OpenAI().chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "Hi"}], temperature=3
+        )
     assert caught.value.param == "temperature"
 
 
 def test_tool_message_must_answer_an_earlier_tool_call(fake_openai: FakeOpenAI) -> None:
-    body = {**VALID, "messages": [{"role": "user", "content": "Hi"}, {"role": "tool", "tool_call_id": "call_1", "content": "x"}]}
+    body = {
+        **VALID,
+        "messages": [{"role": "user", "content": "Hi"}, {"role": "tool", "tool_call_id": "call_1", "content": "x"}],
+    }
     error = error_of(post(fake_openai, body))
     assert error["param"] == "messages.[1].role"
     assert "must be a response to a preceeding message with 'tool_calls'" in error["message"]
@@ -156,9 +175,15 @@ def test_tool_call_id_must_exist(fake_openai: FakeOpenAI) -> None:
         "role": "assistant",
         "tool_calls": [{"id": "call_a", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
     }
-    body = {**VALID, "messages": [*VALID["messages"], asked, {"role": "tool", "tool_call_id": "call_b", "content": "x"}]}  # type: ignore[list-item]
+    body = {
+        **VALID,
+        "messages": [*VALID["messages"], asked, {"role": "tool", "tool_call_id": "call_b", "content": "x"}],
+    }  # type: ignore[list-item]
     error = error_of(post(fake_openai, body))
-    assert error["message"] == "Invalid parameter: 'tool_call_id' of 'call_b' not found in 'tool_calls' of previous message."
+    assert (
+        error["message"]
+        == "Invalid parameter: 'tool_call_id' of 'call_b' not found in 'tool_calls' of previous message."
+    )
 
 
 def test_tool_calls_must_all_be_answered(fake_openai: FakeOpenAI) -> None:
@@ -179,7 +204,10 @@ def test_stream_options_need_stream(fake_openai: FakeOpenAI) -> None:
 
 def test_strict_schema_needs_additional_properties_false(fake_openai: FakeOpenAI) -> None:
     schema = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
-    body = {**VALID, "response_format": {"type": "json_schema", "json_schema": {"name": "out", "schema": schema, "strict": True}}}
+    body = {
+        **VALID,
+        "response_format": {"type": "json_schema", "json_schema": {"name": "out", "schema": schema, "strict": True}},
+    }
     error = error_of(post(fake_openai, body))
     assert error["message"] == (
         "Invalid schema for response_format 'out': In context=(), "
@@ -203,7 +231,10 @@ def test_strict_tool_needs_every_property_required(fake_openai: FakeOpenAI) -> N
 def test_nested_strict_schema_names_its_context(fake_openai: FakeOpenAI) -> None:
     inner = {"type": "object", "properties": {"x": {"type": "number"}}, "required": ["x"]}
     schema = {"type": "object", "properties": {"point": inner}, "required": ["point"], "additionalProperties": False}
-    body = {**VALID, "response_format": {"type": "json_schema", "json_schema": {"name": "out", "schema": schema, "strict": True}}}
+    body = {
+        **VALID,
+        "response_format": {"type": "json_schema", "json_schema": {"name": "out", "schema": schema, "strict": True}},
+    }
     assert "In context=('properties', 'point')" in error_of(post(fake_openai, body))["message"]
 
 
@@ -221,7 +252,7 @@ def test_requests_library_and_abrupt_disconnects(fake_openai: FakeOpenAI) -> Non
     response = requests.post(fake_openai.base_url + "/chat/completions", data=b"{", headers=AUTH, timeout=5)
     assert response.status_code == 400
     with socket.create_connection(("127.0.0.1", int(fake_openai.url.rsplit(":", 1)[1]))) as raw:
-        raw.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{\"mod")
+        raw.sendall(b'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{"mod')
     with socket.create_connection(("127.0.0.1", int(fake_openai.url.rsplit(":", 1)[1]))) as raw:
         raw.sendall(b"\x00\x01garbage\r\n\r\n")
         raw.recv(1024)
@@ -241,4 +272,6 @@ def test_invalid_requests_fail_the_test_at_teardown(pytester: pytest.Pytester) -
     )
     result = pytester.runpytest_subprocess()
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["*Invalid requests*", "*at $.temperature: Invalid 'temperature': decimal above maximum value*"])
+    result.stdout.fnmatch_lines(
+        ["*Invalid requests*", "*at $.temperature: Invalid 'temperature': decimal above maximum value*"]
+    )

@@ -77,7 +77,8 @@ def test_same_script_answers_stream_and_non_stream(fake_openai: FakeOpenAI) -> N
     client = openai.OpenAI()
     whole = client.chat.completions.create(model="gpt-4o", messages=HELLO)
     streamed = "".join(
-        c.choices[0].delta.content or "" for c in client.chat.completions.create(model="gpt-4o", messages=HELLO, stream=True)
+        c.choices[0].delta.content or ""
+        for c in client.chat.completions.create(model="gpt-4o", messages=HELLO, stream=True)
     )
     assert whole.choices[0].message.content == streamed == "same answer"
 
@@ -107,7 +108,8 @@ def test_tool_loop(fake_openai: FakeOpenAI) -> None:
 
 def test_parallel_tool_calls_stream_as_the_real_api_frames_them(fake_openai: FakeOpenAI) -> None:
     fake_openai.chat.respond_with_tool_calls(
-        ("get_weather", {"city": "Paris", "unit": "c"}), ToolCall("get_weather", {"city": "Oslo", "unit": "c"}, id="call_fixed")
+        ("get_weather", {"city": "Paris", "unit": "c"}),
+        ToolCall("get_weather", {"city": "Oslo", "unit": "c"}, id="call_fixed"),
     )
     chunks = list(
         openai.OpenAI().chat.completions.create(model="gpt-4o", messages=HELLO, tools=[WEATHER_TOOL], stream=True)  # type: ignore[list-item]
@@ -164,7 +166,9 @@ def test_parse_with_the_simulator_generates_valid_structured_output(fake_openai:
 
 
 async def test_async_stream_helper_with_parse(fake_openai: FakeOpenAI) -> None:
-    async with openai.AsyncOpenAI().chat.completions.stream(model="gpt-4o", messages=HELLO, response_format=Person) as stream:
+    async with openai.AsyncOpenAI().chat.completions.stream(
+        model="gpt-4o", messages=HELLO, response_format=Person
+    ) as stream:
         final = await stream.get_final_completion()
     assert isinstance(final.choices[0].message.parsed, Person)
 
@@ -208,12 +212,13 @@ def test_simulator_is_deterministic(fake_openai: FakeOpenAI) -> None:
     assert first.choices[0].message.content != other.choices[0].message.content
 
 
-@pytest.mark.parametrize(
-    "tool_choice", ["required", {"type": "function", "function": {"name": "get_weather"}}]
-)
+@pytest.mark.parametrize("tool_choice", ["required", {"type": "function", "function": {"name": "get_weather"}}])
 def test_simulator_calls_a_forced_tool_with_valid_arguments(fake_openai: FakeOpenAI, tool_choice: object) -> None:
     reply = openai.OpenAI().chat.completions.create(
-        model="gpt-4o", messages=HELLO, tools=[WEATHER_TOOL], tool_choice=tool_choice  # type: ignore[list-item,arg-type]
+        model="gpt-4o",
+        messages=HELLO,
+        tools=[WEATHER_TOOL],
+        tool_choice=tool_choice,  # type: ignore[list-item,arg-type]
     )
     call = reply.choices[0].message.tool_calls[0]  # type: ignore[index]
     arguments = json.loads(call.function.arguments)
@@ -223,14 +228,19 @@ def test_simulator_calls_a_forced_tool_with_valid_arguments(fake_openai: FakeOpe
 
 def test_simulator_answers_in_text_with_tool_choice_none(fake_openai: FakeOpenAI) -> None:
     reply = openai.OpenAI().chat.completions.create(
-        model="gpt-4o", messages=HELLO, tools=[WEATHER_TOOL], tool_choice="none"  # type: ignore[list-item]
+        model="gpt-4o",
+        messages=HELLO,
+        tools=[WEATHER_TOOL],
+        tool_choice="none",  # type: ignore[list-item]
     )
     assert reply.choices[0].message.tool_calls is None and reply.choices[0].message.content
 
 
 def test_json_object_mode(fake_openai: FakeOpenAI) -> None:
     reply = openai.OpenAI().chat.completions.create(
-        model="gpt-4o", messages=[{"role": "user", "content": "Answer in JSON"}], response_format={"type": "json_object"}
+        model="gpt-4o",
+        messages=[{"role": "user", "content": "Answer in JSON"}],
+        response_format={"type": "json_object"},
     )
     assert isinstance(json.loads(reply.choices[0].message.content or ""), dict)
 
@@ -241,7 +251,12 @@ def test_scripted_error_with_headers_reaches_the_sdk(fake_openai: FakeOpenAI) ->
         openai.OpenAI(max_retries=0).chat.completions.create(model="gpt-4o", messages=HELLO)
     assert caught.value.status_code == 429
     assert caught.value.response.headers["retry-after"] == "0"
-    assert caught.value.body == {"message": "Slow down", "type": "requests", "param": None, "code": "rate_limit_exceeded"}
+    assert caught.value.body == {
+        "message": "Slow down",
+        "type": "requests",
+        "param": None,
+        "code": "rate_limit_exceeded",
+    }
 
 
 def test_sdk_retries_after_a_scripted_error(fake_openai: FakeOpenAI) -> None:

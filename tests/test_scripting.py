@@ -14,7 +14,9 @@ HELLO = [{"role": "user", "content": "Hello"}]
 
 def ask(text: str = "Hello", model: str = "gpt-4o", **kwargs: object) -> str | None:
     reply = openai.OpenAI(max_retries=0).chat.completions.create(
-        model=model, messages=[{"role": "user", "content": text}], **kwargs  # type: ignore[arg-type]
+        model=model,
+        messages=[{"role": "user", "content": text}],
+        **kwargs,  # type: ignore[arg-type]
     )
     return reply.choices[0].message.content
 
@@ -36,8 +38,8 @@ def test_times_and_always(fake_openai: FakeOpenAI) -> None:
 
 def test_matching_on_model_message_tool_and_predicate(fake_openai: FakeOpenAI) -> None:
     fake_openai.chat.respond_with_message("mini", model="gpt-4o-mini", always=True)
-    fake_openai.chat.respond_with_message("weather", message="weather", always=True)
-    fake_openai.chat.respond_with_message("regex", message=re.compile(r"^\d+$"), always=True)
+    fake_openai.chat.respond_with_message("weather", user_message="weather", always=True)
+    fake_openai.chat.respond_with_message("regex", user_message=re.compile(r"^\d+$"), always=True)
     fake_openai.chat.respond_with_message("long", when=lambda r: len(r.last_user_message) > 40, always=True)
     tool = {"type": "function", "function": {"name": "search", "parameters": {"type": "object", "properties": {}}}}
     fake_openai.chat.respond_with_message("tooled", tool="search", always=True)
@@ -86,9 +88,9 @@ def test_call_log_vocabulary(fake_openai: FakeOpenAI) -> None:
     assert calls[0].headers["authorization"].startswith("Bearer ")
     assert calls[0].method == "POST" and calls[0].path == "/v1/chat/completions"
     assert calls[0].status == 200 and calls[0].response["object"] == "chat.completion"
-    with pytest.raises(AssertionError, match="Expected exactly one call, but there were 2"):
+    with pytest.raises(AssertionError, match=r"Expected exactly one call, but there were 2"):
         calls.assert_called_once()
-    with pytest.raises(AssertionError, match="temperature: expected 0.5, but it was not sent"):
+    with pytest.raises(AssertionError, match=r"temperature: expected 0\.5, but it was not sent"):
         calls.assert_called_with(temperature=0.5)
     with pytest.raises(AssertionError, match="Expected no call"):
         calls.assert_not_called()

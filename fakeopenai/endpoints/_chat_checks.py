@@ -79,10 +79,12 @@ def _check_options(view: ChatRequest) -> list[Problem]:
                 ]
     choice = view.tool_choice
     if isinstance(choice, Mapping) and choice.get("type") == "function":
-        name = (choice.get("function") or {}).get("name")
-        if name not in view.tool_names:
+        chosen = (choice.get("function") or {}).get("name")
+        if chosen not in view.tool_names:
             return [
-                _problem(f"Invalid value for 'tool_choice': function '{name}' is not one of the 'tools'.", "tool_choice")
+                _problem(
+                    f"Invalid value for 'tool_choice': function '{chosen}' is not one of the 'tools'.", "tool_choice"
+                )
             ]
     response_format = view.response_format or {}
     if response_format.get("type") == "json_object":

@@ -47,7 +47,9 @@ class ChatRenderer:
         self.model = request.model or "gpt-4o"
         self.id = ctx.state.new_id("chatcmpl-", self.model, 29)
         self.created = ctx.state.now()
-        self.call_ids = [[call.id or ctx.state.new_id("call_", call.name) for call in turn.tool_calls] for turn in turns]
+        self.call_ids = [
+            [call.id or ctx.state.new_id("call_", call.name) for call in turn.tool_calls] for turn in turns
+        ]
         self.logprobs = request.get("logprobs") is True
         top = request.get("top_logprobs")
         self.top_logprobs = top if isinstance(top, int) else 0
@@ -87,7 +89,7 @@ class ChatRenderer:
             }
             if turn.tool_calls:
                 message["tool_calls"] = [
-                    self._tool_call(call, call_id) for call, call_id in zip(turn.tool_calls, self.call_ids[index])
+                    self._tool_call(call, call_id) for call, call_id in zip(turn.tool_calls, self.call_ids[index], strict=True)
                 ]
             choices.append(
                 {
@@ -113,7 +115,10 @@ class ChatRenderer:
         return {"id": call_id, "type": "function", "function": {"name": call.name, "arguments": call.arguments_json()}}
 
     def _logprobs(self, tokens: Sequence[str]) -> dict[str, Any]:
-        return {"content": [self._token_logprob(token, position) for position, token in enumerate(tokens)], "refusal": None}
+        return {
+            "content": [self._token_logprob(token, position) for position, token in enumerate(tokens)],
+            "refusal": None,
+        }
 
     def _token_logprob(self, token: str, position: int) -> dict[str, Any]:
         digest = hashlib.sha256(f"{token}|{position}".encode()).digest()
@@ -157,8 +162,12 @@ class ChatRenderer:
         def choice(delta: dict[str, Any], finish: str | None = None, logprobs: Any = None) -> list[dict[str, Any]]:
             return [{"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish}]
 
-        first: dict[str, Any] = {"role": "assistant", "content": "" if turn.content is not None else None, "refusal": None}
-        calls = list(zip(turn.tool_calls, self.call_ids[index]))
+        first: dict[str, Any] = {
+            "role": "assistant",
+            "content": "" if turn.content is not None else None,
+            "refusal": None,
+        }
+        calls = list(zip(turn.tool_calls, self.call_ids[index], strict=True))
         if calls:
             first["tool_calls"] = [self._call_header(0, *calls[0])]
         yield self._chunk(choice(first))

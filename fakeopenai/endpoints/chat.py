@@ -79,7 +79,9 @@ def _max_tokens(request: ChatRequest) -> int | None:
 
 
 def _tool_to_call(request: ChatRequest) -> Mapping[str, Any] | None:
-    functions = [t["function"] for t in request.tools if isinstance(t, Mapping) and isinstance(t.get("function"), Mapping)]
+    functions: list[Mapping[str, Any]] = [
+        t["function"] for t in request.tools if isinstance(t, Mapping) and isinstance(t.get("function"), Mapping)
+    ]
     if not functions:
         return None
     choice = request.tool_choice

@@ -1,0 +1,32 @@
+"""The package type-checks under `mypy --strict` and passes `ruff`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+def test_mypy_strict() -> None:
+    result = run("mypy", "--no-incremental", "fakeopenai")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff() -> None:
+    result = run("ruff", "check", "fakeopenai", "tests", "scripts", "benchmarks")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_public_names_are_exactly_all() -> None:
+    import fakeopenai
+
+    public = {name for name in vars(fakeopenai) if not name.startswith("_")}
+    modules = {"endpoints", "plugin", "annotations"}
+    assert public - modules == set(fakeopenai.__all__)
+    assert fakeopenai.__all__ == sorted(fakeopenai.__all__)
