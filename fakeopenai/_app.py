@@ -41,6 +41,11 @@ class _Refusal(Exception):
         self.problem = problem or Problem(message=error.message, param=error.param, code=error.code, json_path="$")
 
 
+def framing_error_body(status: int, message: str) -> bytes:
+    """The body of an error the server sends before the app sees the request."""
+    return ApiError(status, message).body_bytes()
+
+
 def mask_key(key: str) -> str:
     """A key as the API echoes it in errors: its first and last few characters only."""
     if len(key) <= 8:

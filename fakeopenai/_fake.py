@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ._app import App
+from ._app import App, framing_error_body
 from ._errors import ServerError, UnmetExpectations
 from ._report import build_report
 from ._requests import ChatRequest, RequestView
@@ -53,7 +53,7 @@ class FakeOpenAI(Scripting[RequestView]):
         """The WSGI application, usable without a socket."""
         self.chat: Scripting[ChatRequest] = Scripting(self.state, frozenset({"chat.completions.create"}))
         """Chat completions: scripts that answer only `POST /v1/chat/completions`, and its calls."""
-        self._server = LoopbackServer(self.app, host, port)
+        self._server = LoopbackServer(self.app, host, port, framing_error_body)
         self._running = False
 
     @property

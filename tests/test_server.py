@@ -136,3 +136,36 @@ def test_a_raw_socket_can_pipeline_two_requests(fake_openai: FakeOpenAI) -> None
             assert chunk, f"connection closed early: {received!r}"
             received += chunk
     assert received.count(b"HTTP/1.1 200 OK") == 2
+
+
+def raw_exchange(fake: FakeOpenAI, data: bytes) -> bytes:
+    port = int(fake.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        raw.sendall(data)
+        received = b""
+        while chunk := raw.recv(65536):
+            received += chunk
+    return received
+
+
+def test_huge_headers_get_431_with_an_openai_error(fake_openai: FakeOpenAI) -> None:
+    answer = raw_exchange(fake_openai, b"GET /v1/models HTTP/1.1\r\nX-Big: " + b"a" * 70000 + b"\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 431 ")
+    assert b'"error"' in answer and b"larger than 65536 bytes" in answer
+
+
+def test_malformed_request_line_gets_400(fake_openai: FakeOpenAI) -> None:
+    answer = raw_exchange(fake_openai, b"NONSENSE\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400 ") and b"Malformed HTTP request line" in answer
+
+
+def test_chunked_request_body_and_expect_continue(fake_openai: FakeOpenAI) -> None:
+    body = b'{"model":"gpt-4o","messages":[{"role":"user","content":"Hi"}]}'
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    answer = raw_exchange(
+        fake_openai,
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\nConnection: close\r\n"
+        b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n" + chunked,
+    )
+    assert answer.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK")
+    assert b'"object":"chat.completion"' in answer
