@@ -125,7 +125,7 @@ class _Handler(socketserver.StreamRequestHandler):
             if length < 0:
                 self._send_error(400, "Invalid Content-Length header.")
                 return False
-            body = _BoundedInput(self.rfile, length)
+            body = _BoundedInput(cast(IO[bytes], self.rfile), length)
             environ["wsgi.input"] = body
         if environ.get("HTTP_EXPECT", "").lower() == "100-continue":
             self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
