@@ -14,6 +14,7 @@ request head directly and hands werkzeug-compatible environs to the app
 from __future__ import annotations
 
 import errno
+import json
 import socket
 import socketserver
 import sys
@@ -276,7 +277,7 @@ def _drain(stream: Any) -> bool:
 
 
 def _plain_error(status: int, message: str) -> bytes:
-    return ('{"error": {"message": "%s"}}' % message.replace('"', "'")).encode()
+    return json.dumps({"error": {"message": message, "status": status}}).encode()
 
 
 class LoopbackServer:
