@@ -11,10 +11,12 @@ from urllib.parse import parse_qsl
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 
-from ._errors import ApiError, error_for_status
+from ._errors import ApiError, ConfigurationError, error_for_status
 from ._http import EventStream, JsonResponse, Response, SseEvent, StartResponse, to_wsgi
 from ._journal import Call
+from ._multipart import MultipartError, parse_multipart
 from ._requests import RequestView
+from ._script import Fault
 from ._state import Context, State
 from ._validation import Problem, has_schema, validate_body
 from .endpoints import Route, all_routes
@@ -124,11 +126,10 @@ class App:
             first = problems[0]
             return call, ApiError(400, first.message, param=first.param, code=first.code)
         ctx = Context(self.state, route.operation, call.request, path_args, query, call, raw_body)
-        if route.script is not None:
-            scripted = route.script(ctx)
-            if scripted is not None:
-                call.answered_by = "script"
-                return call, scripted
+        scripted = route.script(ctx) if route.script is not None else _scripted_fault(ctx, route)
+        if scripted is not None:
+            call.answered_by = "script"
+            return call, scripted
         tape = self.state.tape
         if tape is not None:
             taped = tape.answer(ctx)
@@ -178,7 +179,21 @@ class App:
         raw = environ["wsgi.input"].read(limit + 1)
         if len(raw) > limit:
             raise _Refusal(_too_large(limit))
-        content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        full_type = environ.get("CONTENT_TYPE", "")
+        content_type = full_type.split(";")[0].strip().lower()
+        if route.body == "multipart":
+            if content_type != "multipart/form-data":
+                raise _Refusal(
+                    ApiError(
+                        400,
+                        f"Invalid Content-Type header ({content_type or 'none'}), expected multipart/form-data. "
+                        "(HINT: If you're using curl, you can pass -H 'Content-Type: multipart/form-data')",
+                    )
+                )
+            try:
+                return raw, parse_multipart(raw, full_type)
+            except MultipartError as error:
+                raise _Refusal(ApiError(400, str(error))) from None
         if content_type and content_type != "application/json" and not content_type.endswith("+json"):
             raise _Refusal(ApiError(400, f"Invalid Content-Type header ({content_type}), expected application/json."))
         try:
@@ -193,10 +208,22 @@ class App:
         if not self.state.settings.validate:
             return []
         if has_schema(route.operation):
-            problems = validate_body(route.operation, request.body)
+            problems = validate_body(route.operation, request.body, from_form=route.body == "multipart")
             if problems:
                 return problems
         return route.check(request) if route.check is not None else []
+
+
+def _scripted_fault(ctx: Context, route: Route) -> Response | None:
+    """A scripted error for an operation whose answers are not model turns."""
+    entry = ctx.state.scripts.take(route.operation, ctx.request, model_turn=route.model_turn)
+    if entry is None:
+        return None
+    if not isinstance(entry.answer, Fault):
+        raise ConfigurationError(
+            f"{entry.describe()} cannot answer {route.operation}: only errors can be scripted for it."
+        )
+    return entry.answer.to_error()
 
 
 def _too_large(limit: int) -> ApiError:

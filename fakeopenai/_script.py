@@ -182,18 +182,22 @@ class ScriptBook:
         with self._lock:
             self._entries.append(entry)
 
-    def take(self, operation: str, request: RequestView) -> Scripted | None:
+    def take(self, operation: str, request: RequestView, *, model_turn: bool = True) -> Scripted | None:
         """The first entry that still has uses and matches, counting this use; None if none.
 
-        Limited entries come before permanent ones. Predicates run outside the
-        lock, so a slow predicate never holds up concurrent requests.
+        Entries scripted for no operation in particular answer only operations
+        that generate a model turn (`model_turn`). Limited entries come before
+        permanent ones. Predicates run outside the lock, so a slow predicate
+        never holds up concurrent requests.
         """
         with self._lock:
             candidates = [e for e in self._entries if e.times is not None] + [
                 e for e in self._entries if e.times is None
             ]
         for entry in candidates:
-            if entry.exhausted or (entry.operations is not None and operation not in entry.operations):
+            if entry.exhausted:
+                continue
+            if operation not in entry.operations if entry.operations is not None else not model_turn:
                 continue
             if entry.match(request):
                 with self._lock:

@@ -1,14 +1,20 @@
-"""One module per resource group; each declares its `ROUTES`."""
+"""One module per resource group; each public module declares its `ROUTES`."""
 
 from __future__ import annotations
 
-from . import chat
+import importlib
+import pkgutil
+
 from ._route import Route
 
 
 def all_routes() -> list[Route]:
-    """Every route the fake serves."""
-    return [*chat.ROUTES]
+    """Every route the fake serves, gathered from the public modules of this package."""
+    routes: list[Route] = []
+    for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if not module.name.startswith("_"):
+            routes += importlib.import_module(f"{__name__}.{module.name}").ROUTES
+    return routes
 
 
 __all__ = ["Route", "all_routes"]

@@ -26,8 +26,10 @@ class Route:
     simulate: Callable[[Context], Response]
     """The deterministic default answer."""
     script: Callable[[Context], Response | None] | None = None
-    """The scripted answer, if a script matches; None when the operation is not scriptable."""
+    """The scripted answer, if a script matches; when None, only scripted faults (errors) apply."""
     check: Callable[[RequestView], list[Problem]] | None = None
     """The semantic checks the real API makes beyond the schema."""
     view: type[RequestView] = RequestView
     body: BodyKind = "json"
+    model_turn: bool = False
+    """Whether it generates a model turn, so answers scripted on the fake itself apply to it."""

@@ -105,5 +105,6 @@ ROUTES = [
         script=scripted,
         check=check_chat_request,
         view=ChatRequest,
+        model_turn=True,
     )
 ]
