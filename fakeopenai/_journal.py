@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
 from ._requests import RequestView
@@ -40,6 +40,8 @@ class Call(Generic[R]):
     """Who produced the answer: a script, a cassette, the simulator, or an error."""
     unmatched: str | None = None
     """Why nothing could answer this request (a cassette miss, an unknown path), if so."""
+    notes: list[str] = field(default_factory=list)
+    """Why the scripted answer is one the real API could not have given, if so."""
 
     @property
     def body(self) -> Any:

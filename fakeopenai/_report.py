@@ -35,6 +35,13 @@ def build_report(state: State) -> str | None:
         lines = ["Requests nothing could answer:"]
         lines += [f"  {_request_line(c)}\n      {c.unmatched}" for c in unmatched]
         sections.append("\n".join(lines))
+    impossible = [c for c in calls if c.notes]
+    if impossible:
+        lines = ["Scripted answers the real API could not have given:"]
+        for call in impossible:
+            lines.append(f"  {_request_line(call)}")
+            lines += [f"      {note}" for note in call.notes]
+        sections.append("\n".join(lines))
     unused = state.scripts.unused()
     if unused:
         sections.append(_unused_section(unused, calls))

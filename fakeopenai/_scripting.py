@@ -54,6 +54,10 @@ class Scripting(Generic[R]):
         """
         if not answers:
             raise TypeError("respond_with() needs at least one answer.")
+        unknown = sorted(set(options) - set(ScriptOptions.__annotations__))
+        if unknown:
+            known = ", ".join(ScriptOptions.__annotations__)
+            raise TypeError(f"Unknown script option(s): {', '.join(unknown)}. The options are: {known}.")
         origin = caller_origin()
         match = Match(
             model=options.get("model"),

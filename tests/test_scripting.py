@@ -108,3 +108,36 @@ def test_request_views_reach_system_prompt_and_raw_body(fake_openai: FakeOpenAI)
     assert request.system_prompt == "Be brief."
     assert request.last_user_message == "Describe this"
     assert request["model"] == "gpt-4o" and request.body["messages"][0]["role"] == "system"
+
+
+def test_misspelled_options_are_refused(fake_openai: FakeOpenAI) -> None:
+    with pytest.raises(
+        TypeError, match=r"Unknown script option\(s\): message, tmies\. The options are: model, user_message"
+    ):
+        fake_openai.chat.respond_with_message("Bonjour", message="French", tmies=2)  # type: ignore[call-arg]
+
+
+def test_impossible_scripted_answers_are_reported(fake_openai: FakeOpenAI) -> None:
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "strict": True,
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+                "additionalProperties": False,
+            },
+        },
+    }
+    fake_openai.chat.respond_with_tool_call("get_wether", {"city": "Paris"})
+    fake_openai.chat.respond_with_tool_call("get_weather", {"town": 1})
+    client = openai.OpenAI()
+    for _ in range(2):
+        client.chat.completions.create(model="gpt-4o", messages=HELLO, tools=[tool])  # type: ignore[arg-type,list-item]
+    report = fake_openai.report() or ""
+    assert "Scripted answers the real API could not have given" in report
+    assert "it calls 'get_wether', but the request offers no such tool (offered: 'get_weather')" in report
+    assert "the arguments of 'get_weather' break the strict schema at the top level" in report
+    fake_openai.reset()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
 from .._requests import ChatRequest, RequestView
+from .._script import Message
 from .._validation import Problem
 
 
@@ -153,3 +158,44 @@ def _strict_violations(schema: Any, context: tuple[str, ...]) -> Iterator[str]:
     for keyword in ("$defs", "definitions"):
         for name, sub in (schema.get(keyword) or {}).items():
             yield from _strict_violations(sub, (*context, keyword, name))
+
+
+def impossible_answer(view: ChatRequest, turn: Message) -> list[str]:
+    """Why the real API could not have given this scripted turn for this request; [] if it could."""
+    reasons = []
+    functions = {
+        t["function"].get("name"): t["function"]
+        for t in view.tools
+        if isinstance(t, Mapping) and isinstance(t.get("function"), Mapping)
+    }
+    if turn.tool_calls and view.tool_choice == "none":
+        reasons.append("it calls a tool although the request says tool_choice='none'")
+    for call in turn.tool_calls:
+        function = functions.get(call.name)
+        if function is None:
+            offered = ", ".join(repr(name) for name in functions) or "none"
+            reasons.append(f"it calls {call.name!r}, but the request offers no such tool (offered: {offered})")
+        elif function.get("strict"):
+            reasons += [
+                f"the arguments of {call.name!r} {why}" for why in _schema_errors(call.arguments_json(), function)
+            ]
+    response_format = view.response_format or {}
+    json_schema = response_format.get("json_schema")
+    if turn.content is not None and isinstance(json_schema, Mapping) and json_schema.get("strict"):
+        reasons += [
+            f"its content {why}" for why in _schema_errors(turn.content, {"parameters": json_schema.get("schema")})
+        ]
+    return reasons
+
+
+def _schema_errors(text: str, holder: Mapping[str, Any]) -> list[str]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return ["are not valid JSON"]
+    schema = holder.get("parameters") or {}
+    error = best_match(Draft202012Validator(schema).iter_errors(value))
+    if error is None:
+        return []
+    where = "".join(f"[{p!r}]" for p in error.absolute_path) or "the top level"
+    return [f"break the strict schema at {where}: {error.message}"]

@@ -89,7 +89,8 @@ class ChatRenderer:
             }
             if turn.tool_calls:
                 message["tool_calls"] = [
-                    self._tool_call(call, call_id) for call, call_id in zip(turn.tool_calls, self.call_ids[index], strict=True)
+                    self._tool_call(call, call_id)
+                    for call, call_id in zip(turn.tool_calls, self.call_ids[index], strict=True)
                 ]
             choices.append(
                 {

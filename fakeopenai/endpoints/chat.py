@@ -19,7 +19,7 @@ from .._requests import ChatRequest
 from .._script import Fault, Message, ToolCall
 from .._state import Context
 from .._tokens import count_tokens, truncate_to_tokens
-from ._chat_checks import check_chat_request
+from ._chat_checks import check_chat_request, impossible_answer
 from ._chat_wire import ChatRenderer
 from ._route import Route
 
@@ -39,6 +39,7 @@ def scripted(ctx: Context) -> Response | None:
     answer = entry.answer
     if isinstance(answer, Fault):
         return answer.to_error()
+    ctx.call.notes += [f"{entry.origin}: {why}" for why in impossible_answer(ctx.request, answer)]
     return ChatRenderer(ctx, ctx.request, [answer] * _choices(ctx.request)).response()
 
 

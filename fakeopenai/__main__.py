@@ -1,0 +1,7 @@
+"""`python -m fakeopenai serve`: the same as the `fakeopenai` command."""
+
+import sys
+
+from ._cli import main
+
+sys.exit(main())
