@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
+from werkzeug.test import EnvironBuilder
 
 from ._errors import ApiError, ConfigurationError, error_for_status
 from ._http import EventStream, JsonResponse, Response, SseEvent, StartResponse, to_wsgi
@@ -27,6 +28,7 @@ _NO_KEY = (
     "from your browser and are prompted for a username and password. You can obtain an API key from "
     "https://platform.openai.com/account/api-keys."
 )
+_INTERNAL = "fakeopenai.internal"
 _BAD_JSON = (
     "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library "
     "correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble "
@@ -105,7 +107,8 @@ class App:
             request=view_type({}),
         )
         try:
-            self._authenticate(request_headers)
+            if (route is None or route.auth) and not environ.get(_INTERNAL):
+                self._authenticate(request_headers)
             if route is None:
                 _drain(environ)
                 call.unmatched = f"no such endpoint: {method} {path}"
@@ -138,6 +141,21 @@ class App:
                 return call, taped
         call.answered_by = "simulator"
         return call, route.simulate(ctx)
+
+    def internal_request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """Run one request through the whole app in-process (as a batch line does); its status and JSON body.
+
+        It is validated, logged and answered exactly like a request from a client.
+        """
+        environ = EnvironBuilder(path=path, method=method, json=body).get_environ()
+        environ[_INTERNAL] = True
+        status: list[str] = []
+        chunks = self(environ, lambda line, headers, exc_info=None: status.append(line))
+        data = b"".join(chunks)
+        try:
+            return int(status[0].split()[0]), json.loads(data) if data else None
+        except ValueError:
+            return int(status[0].split()[0]), data.decode("utf-8", "replace")
 
     def _route(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
         adapter = self.url_map.bind("fake", "/")

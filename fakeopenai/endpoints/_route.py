@@ -31,5 +31,7 @@ class Route:
     """The semantic checks the real API makes beyond the schema."""
     view: type[RequestView] = RequestView
     body: BodyKind = "json"
+    auth: bool = True
+    """Whether the route needs an `Authorization` header (False only for the fake's own asset URLs)."""
     model_turn: bool = False
     """Whether it generates a model turn, so answers scripted on the fake itself apply to it."""
