@@ -62,6 +62,7 @@ class App:
 
     def __init__(self, state: State, routes: Iterable[Route] | None = None) -> None:
         self.state = state
+        state.dispatch = self.internal_request
         self.routes = list(routes if routes is not None else all_routes())
         self.url_map = Map([Rule(r.rule, endpoint=r, methods=[r.method]) for r in self.routes], strict_slashes=False)
 

@@ -31,6 +31,10 @@ class Settings:
     """Bodies above this size are refused with 413."""
 
 
+def _no_dispatch(method: str, path: str, body: Any) -> tuple[int, Any]:
+    raise RuntimeError("This state is not attached to an app.")
+
+
 class Tape(Protocol):
     """Answers from recorded sessions (a cassette), consulted after scripts and before the simulator."""
 
@@ -52,6 +56,8 @@ class State:
         self.journal = Journal()
         self.errors: list[BaseException] = []
         self.resources: dict[str, Any] = {}
+        self.dispatch: Callable[[str, str, Any], tuple[int, Any]] = _no_dispatch
+        """Run a request through the whole app in-process: `(method, path, json_body) -> (status, json)`."""
         self.tape: Tape | None = None
         """Where recorded answers come from, set per test; None for no cassette."""
         self.observers: list[Callable[[Any], None]] = []
