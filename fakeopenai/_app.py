@@ -18,6 +18,7 @@ from ._journal import Call
 from ._multipart import MultipartError, parse_multipart
 from ._requests import RequestView
 from ._script import Fault
+from ._server import DropConnection
 from ._state import Context, State
 from ._validation import Problem, has_schema, validate_body
 from .endpoints import Route, all_routes
@@ -80,14 +81,22 @@ class App:
             _record_response(call, response)
             for observer in self.state.observers:
                 observer(call)
+        streaming = isinstance(response, EventStream)
+        body: Iterable[bytes]
         if call is not None and isinstance(response, EventStream):
-            return self._guarded(to_wsgi(response, start_response, headers, _collector(call)))
-        return to_wsgi(response, start_response, headers)
+            body = self._guarded(to_wsgi(response, start_response, headers, _collector(call)))
+        else:
+            body = to_wsgi(response, start_response, headers)
+        if call is not None and call.delivery is not None:
+            return call.delivery.wrap(body, streaming=streaming, wake=self.state.wake)
+        return body
 
     def _guarded(self, body: Iterable[bytes]) -> Iterator[bytes]:
         """Stream `body`; an exception mid-stream ends the stream and reaches the test."""
         try:
             yield from body
+        except DropConnection:
+            raise
         except Exception as exc:  # noqa: BLE001
             self.state.record_error(exc)
 
@@ -130,9 +139,14 @@ class App:
             first = problems[0]
             return call, ApiError(400, first.message, param=first.param, code=first.code)
         ctx = Context(self.state, route.operation, call.request, path_args, query, call, raw_body)
-        scripted = route.script(ctx) if route.script is not None else _scripted_fault(ctx, route)
+        outer = self.state.scripts.swap_taken(None)
+        try:
+            scripted = route.script(ctx) if route.script is not None else _scripted_fault(ctx, route)
+        finally:
+            entry = self.state.scripts.swap_taken(outer)
         if scripted is not None:
             call.answered_by = "script"
+            call.delivery = entry.delivery if entry is not None else None
             return call, scripted
         tape = self.state.tape
         if tape is not None:

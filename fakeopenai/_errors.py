@@ -82,6 +82,16 @@ _ERROR_MESSAGES = {
 
 _ERROR_CODES = {401: "invalid_api_key", 429: "rate_limit_exceeded"}
 
+RATE_LIMIT_HEADERS = {
+    "x-ratelimit-limit-requests": "500",
+    "x-ratelimit-remaining-requests": "0",
+    "x-ratelimit-reset-requests": "1s",
+    "x-ratelimit-limit-tokens": "30000",
+    "x-ratelimit-remaining-tokens": "0",
+    "x-ratelimit-reset-tokens": "1s",
+}
+"""The headers a 429 carries unless the script says otherwise."""
+
 
 def error_for_status(
     status: int,
@@ -101,5 +111,5 @@ def error_for_status(
         else _ERROR_TYPES.get(status, "invalid_request_error" if status < 500 else "server_error"),
         param=param,
         code=code if code is not None else _ERROR_CODES.get(status),
-        headers=dict(headers or {}),
+        headers={**(RATE_LIMIT_HEADERS if status == 429 else {}), **(headers or {})},
     )

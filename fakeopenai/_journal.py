@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
+from ._delivery import Delivery
 from ._requests import RequestView
 from ._validation import Problem
 
@@ -40,6 +41,8 @@ class Call(Generic[R]):
     """Who produced the answer: a script, a cassette, the simulator, or an error."""
     unmatched: str | None = None
     """Why nothing could answer this request (a cassette miss, an unknown path), if so."""
+    delivery: Delivery | None = None
+    """The latency and connection faults scripted for this answer, if any."""
     notes: list[str] = field(default_factory=list)
     """Why the scripted answer is one the real API could not have given, if so."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import threading
 import traceback
@@ -16,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._delivery import Delivery
 from ._errors import ApiError, ConfigurationError, error_for_status
 from ._requests import RequestView
 
@@ -146,7 +148,22 @@ class Scripted:
     """How many requests it answers; None for every request."""
     origin: str
     """Where the test registered it, as `file:line`."""
+    delivery: Delivery | None = None
+    """Latency and connection faults applied when it answers."""
+    rate: float | None = None
+    """The share of matching requests it answers (the rest pass it by); None for all."""
+    seed: int = 0
+    """Seeds the choice of which requests `rate` picks, so runs repeat."""
     used: int = 0
+
+    def __post_init__(self) -> None:
+        if self.rate is not None and not 0.0 < self.rate <= 1.0:
+            raise ValueError("rate must be above 0 and at most 1.")
+        self._dice = random.Random(self.seed)
+
+    def picks(self) -> bool:
+        """Whether this request is one of the share `rate` selects (call under the book's lock)."""
+        return self.rate is None or self._dice.random() < self.rate
 
     @property
     def exhausted(self) -> bool:
@@ -165,6 +182,8 @@ class Scripted:
             )
         else:
             what = f"HTTP {answer.status}"
+        if self.delivery is not None and self.delivery.drop:
+            what = "a dropped connection"
         count = "always" if self.times is None else f"used {self.used}/{self.times}"
         where = ", ".join(sorted(self.operations)) if self.operations else "any model endpoint"
         return f"{kind} {what} for {where} where {self.match.describe()} ({count}; registered at {self.origin})"
@@ -176,6 +195,7 @@ class ScriptBook:
     def __init__(self) -> None:
         self._entries: list[Scripted] = []
         self._lock = threading.Lock()
+        self._taken = threading.local()
 
     def add(self, entry: Scripted) -> None:
         """Register an answer after the ones already registered."""
@@ -201,10 +221,17 @@ class ScriptBook:
                 continue
             if entry.match(request):
                 with self._lock:
-                    if not entry.exhausted:
+                    if not entry.exhausted and entry.picks():
                         entry.used += 1
+                        self._taken.entry = entry
                         return entry
         return None
+
+    def swap_taken(self, entry: Scripted | None) -> Scripted | None:
+        """The entry this thread took last, replaced by `entry` (requests can nest, as batch lines do)."""
+        previous: Scripted | None = getattr(self._taken, "entry", None)
+        self._taken.entry = entry
+        return previous
 
     def unused(self) -> list[Scripted]:
         """The limited entries that were not used up."""

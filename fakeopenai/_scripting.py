@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from typing_extensions import TypedDict, Unpack
 
+from ._delivery import Delivery
 from ._journal import CallList
 from ._requests import RequestView
 from ._script import Answer, Fault, Match, Message, Scripted, ToolCall, as_answer, caller_origin
@@ -32,6 +33,43 @@ class ScriptOptions(TypedDict, total=False):
     """Answer this many matching requests (default 1), then step aside."""
     always: bool
     """Answer every matching request, for the whole test."""
+    rate: float
+    """Answer only this share of matching requests (0 < rate <= 1), chosen by a seeded die."""
+    seed: int
+    """Seed of the die `rate` throws (default 0), so a run repeats exactly."""
+    delay: float
+    """Seconds before the first byte of the answer."""
+    event_delay: float
+    """Seconds between stream events."""
+    cut_after: int
+    """Drop the connection after this many stream events (no `[DONE]`)."""
+    stall_after: int
+    """Stop a stream after this many events and hold the connection open (until `stall_for` or a reset)."""
+    stall_for: float
+    """How long a stall lasts before the connection drops (default 60 s)."""
+    malformed_after: int
+    """Send an event that is not valid JSON after this many stream events."""
+    bytes_per_second: int
+    """Send a non-streamed body this slowly."""
+
+
+_DELIVERY_OPTIONS = (
+    "delay",
+    "event_delay",
+    "cut_after",
+    "stall_after",
+    "stall_for",
+    "malformed_after",
+    "bytes_per_second",
+)
+
+
+def _delivery(options: Mapping[str, Any], drop: bool) -> Delivery | None:
+    """The delivery the options ask for, or None for a plain, immediate answer."""
+    chosen: dict[str, Any] = {name: options[name] for name in _DELIVERY_OPTIONS if name in options}
+    if drop:
+        chosen["drop"] = True
+    return Delivery(**chosen) if chosen else None
 
 
 class Scripting(Generic[R]):
@@ -54,6 +92,11 @@ class Scripting(Generic[R]):
         """
         if not answers:
             raise TypeError("respond_with() needs at least one answer.")
+        self._register(answers, options)
+
+    def _register(
+        self, answers: tuple[Answer | str | ToolCall, ...], options: ScriptOptions, drop: bool = False
+    ) -> None:
         unknown = sorted(set(options) - set(ScriptOptions.__annotations__))
         if unknown:
             known = ", ".join(ScriptOptions.__annotations__)
@@ -68,8 +111,19 @@ class Scripting(Generic[R]):
         times = None if options.get("always") else options.get("times", 1)
         if times is not None and times < 1:
             raise ValueError("times must be at least 1; use always=True to answer every request.")
+        delivery = _delivery(options, drop)
         for answer in answers:
-            self._state.scripts.add(Scripted(as_answer(answer), self._operations, match, times, origin))
+            entry = Scripted(
+                as_answer(answer),
+                self._operations,
+                match,
+                times,
+                origin,
+                delivery=delivery,
+                rate=options.get("rate"),
+                seed=options.get("seed", 0),
+            )
+            self._state.scripts.add(entry)
 
     def respond_with_message(
         self,
@@ -114,6 +168,10 @@ class Scripting(Generic[R]):
     def respond_with_refusal(self, text: str, **options: Unpack[ScriptOptions]) -> None:
         """Answer with a refusal, as a model declining a structured-output request does."""
         self.respond_with(Message(refusal=text), **options)
+
+    def respond_with_dropped_connection(self, **options: Unpack[ScriptOptions]) -> None:
+        """Close the connection without answering, as a failing proxy or network does."""
+        self._register((Fault(502, "The connection was dropped."),), options, drop=True)
 
     def respond_with_error(
         self,

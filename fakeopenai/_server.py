@@ -84,6 +84,10 @@ class _BoundedInput:
         return True
 
 
+class DropConnection(Exception):
+    """Raised by an application (or its body iterator) to close the connection at once, mid-response."""
+
+
 class _FramingError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -113,7 +117,9 @@ class _Handler(socketserver.StreamRequestHandler):
             return False
         if environ is None:
             return False
-        keep_alive = environ["SERVER_PROTOCOL"] == "HTTP/1.1" and "close" not in environ.get("HTTP_CONNECTION", "").lower()
+        keep_alive = (
+            environ["SERVER_PROTOCOL"] == "HTTP/1.1" and "close" not in environ.get("HTTP_CONNECTION", "").lower()
+        )
         if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             environ["wsgi.input"] = DechunkedInput(cast(Any, self.rfile))
             body: _BoundedInput | None = None
@@ -196,7 +202,9 @@ class _Handler(socketserver.StreamRequestHandler):
         """Run the application and write its response; True if it asked to close the connection."""
         response: dict[str, Any] = {}
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], None]:
             if exc_info and response.get("sent"):
                 raise exc_info[1].with_traceback(exc_info[2])
             response["status"], response["headers"] = status, headers
@@ -221,22 +229,26 @@ class _Handler(socketserver.StreamRequestHandler):
                 data = b"%x\r\n%s\r\n" % (len(data), data)
             self.wfile.write(prefix + data)
 
-        result = self.server.app(environ, start_response)
         try:
-            if isinstance(result, list) and len(result) == 1:
-                write(result[0])
-            else:
-                for chunk in result:
-                    if chunk:
-                        write(chunk)
-            if not response.get("sent"):
-                write(b"")
-            if response.get("chunked"):
-                self.wfile.write(b"0\r\n\r\n")
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
+            result = self.server.app(environ, start_response)
+            try:
+                if isinstance(result, list) and len(result) == 1:
+                    write(result[0])
+                else:
+                    for chunk in result:
+                        if chunk:
+                            write(chunk)
+                if not response.get("sent"):
+                    write(b"")
+                if response.get("chunked"):
+                    self.wfile.write(b"0\r\n\r\n")
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+        except DropConnection:
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return True
         return bool(response.get("close"))
 
     def _send_error(self, status: int, message: str) -> None:

@@ -55,6 +55,8 @@ class State:
         self.scripts = ScriptBook()
         self.journal = Journal()
         self.errors: list[BaseException] = []
+        self.wake = threading.Event()
+        """Set on reset, ending scripted delays and stalls early."""
         self.resources: dict[str, Any] = {}
         self.dispatch: Callable[[str, str, Any], tuple[int, Any]] = _no_dispatch
         """Run a request through the whole app in-process: `(method, path, json_body) -> (status, json)`."""
@@ -87,7 +89,9 @@ class State:
             self.errors.append(error)
 
     def reset(self) -> None:
-        """Forget scripts, calls, resources and errors; restart id sequences."""
+        """Forget scripts, calls, resources and errors; restart id sequences; end scripted stalls."""
+        self.wake.set()
+        self.wake = threading.Event()
         self.scripts.clear()
         self.journal.clear()
         self.tape = None
