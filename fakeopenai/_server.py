@@ -264,7 +264,7 @@ class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = False
-    request_queue_size = 128
+    request_queue_size = 1024
 
     def __init__(self, listener: socket.socket, app: WSGIApp, error_body: ErrorBody) -> None:
         super().__init__(listener.getsockname(), _Handler, bind_and_activate=False)
@@ -346,7 +346,7 @@ def _bind(host: str, port: int) -> socket.socket:
     listener = socket.socket(family, socket.SOCK_STREAM)
     try:
         listener.bind((host, port))
-        listener.listen(128)
+        listener.listen(1024)
     except OSError as exc:
         listener.close()
         if exc.errno == errno.EADDRINUSE:
