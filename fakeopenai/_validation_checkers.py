@@ -84,7 +84,7 @@ class _Scalar(Node):
         self.python_type = next(t for t, k in KIND_BY_TYPE.items() if k == kind)
 
     def ok(self, value: object) -> bool:
-        return type(value) is self.python_type
+        return type(value) is self.python_type or (self.kind == "file" and isinstance(value, self.python_type))
 
     def explain(self, value: object, path: Path, out: list[Problem]) -> None:
         if kind_of(value) != self.kind:

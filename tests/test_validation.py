@@ -1007,3 +1007,10 @@ def test_shipped_schemas_match_the_generator(tmp_path: Path) -> None:
     shipped = {path.name: path.read_text(encoding="utf-8") for path in SCHEMAS.glob("*.json")}
     assert sorted(fresh) == sorted(shipped), "run `python scripts/generate_schemas.py`"
     assert [name for name in fresh if fresh[name] != shipped[name]] == [], "run `python scripts/generate_schemas.py`"
+
+
+def test_subclasses_of_uploaded_file_validate_as_files() -> None:
+    from fakeopenai._multipart import FilePart
+
+    part = FilePart("a.jsonl", "application/jsonl", 2, b"{}")
+    assert validate_body("files.create", {"file": part, "purpose": "batch"}, from_form=True) == []
