@@ -5,9 +5,11 @@ In pytest, take the `fake_openai` fixture; elsewhere, `with FakeOpenAI() as fake
 
 from __future__ import annotations
 
+from ._cassette import CassetteError, Redactor
 from ._errors import ApiError, ConfigurationError, FakeOpenAIError, ServerError, UnmetExpectations
 from ._fake import DEFAULT_API_KEY, FakeOpenAI
 from ._journal import Call, CallList
+from ._recording import Cassette, RecordMode
 from ._requests import ChatRequest, RequestView, ToolResult
 from ._script import Fault, Match, Message, ToolCall
 from ._scripting import Scripting, ScriptOptions
@@ -18,6 +20,8 @@ __all__ = [
     "ApiError",
     "Call",
     "CallList",
+    "Cassette",
+    "CassetteError",
     "ChatRequest",
     "ConfigurationError",
     "FakeOpenAI",
@@ -26,6 +30,8 @@ __all__ = [
     "Match",
     "Message",
     "Problem",
+    "RecordMode",
+    "Redactor",
     "RequestView",
     "ScriptOptions",
     "Scripting",

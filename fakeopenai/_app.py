@@ -299,6 +299,11 @@ def _record_response(call: Call[Any], response: Response) -> None:
         call.status, call.response = response.status, response.body()
     else:
         call.status, call.response = response.status, response.content
+        if response.content_type.split(";")[0].strip().lower() == "application/json":
+            try:
+                call.response = json.loads(response.content)
+            except ValueError:
+                pass
 
 
 def _collector(call: Call[Any]) -> Any:

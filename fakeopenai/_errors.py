@@ -5,6 +5,7 @@ Exception tree::
     FakeOpenAIError
     ├── ConfigurationError      bad options, a taken port, an invalid script
     ├── ServerError             an exception raised inside the server thread
+    ├── CassetteError           a cassette could not be read, or was refused on write (a secret in it)
     └── UnmetExpectations       teardown found invalid, unmatched or unused requests (an AssertionError)
 """
 

@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._app import App, framing_error_body
+from ._cassette import Redactor
 from ._errors import ServerError, UnmetExpectations
+from ._recording import DEFAULT_UPSTREAM, Cassette, RecordMode, upstream_key_from
 from ._report import build_report
 from ._requests import ChatRequest, RequestView
 from ._scripting import Scripting
 from ._server import LoopbackServer
 from ._state import Settings, State
+from .endpoints import all_routes
+from .endpoints._audio_scripting import AudioScripting
+from .endpoints._images_scripting import ImagesScripting
+from .endpoints._responses_scripting import ResponsesScripting
 
 if TYPE_CHECKING:
     import openai
 
 DEFAULT_API_KEY = "sk-fakeopenai-test-key"
 """The API key the fake hands to clients (any bearer token is accepted unless `api_key` is set)."""
+
+
+def _operations(prefix: str) -> frozenset[str]:
+    """The operations served whose names start with `prefix`."""
+    return frozenset(route.operation for route in all_routes() if route.operation.startswith(prefix))
 
 
 class FakeOpenAI(Scripting[RequestView]):
@@ -53,6 +64,20 @@ class FakeOpenAI(Scripting[RequestView]):
         """The WSGI application, usable without a socket."""
         self.chat: Scripting[ChatRequest] = Scripting(self.state, frozenset({"chat.completions.create"}))
         """Chat completions: scripts that answer only `POST /v1/chat/completions`, and its calls."""
+        self.responses = ResponsesScripting(self.state, _operations("responses."))
+        """The Responses API: scripts that answer only `POST /v1/responses`, and its calls."""
+        self.completions: Scripting[RequestView] = Scripting(self.state, _operations("completions."))
+        """Legacy completions (`POST /v1/completions`)."""
+        self.embeddings: Scripting[RequestView] = Scripting(self.state, _operations("embeddings."))
+        """Embeddings (`POST /v1/embeddings`)."""
+        self.moderations: Scripting[RequestView] = Scripting(self.state, _operations("moderations."))
+        """Moderations (`POST /v1/moderations`)."""
+        self.images = ImagesScripting(self.state, _operations("images."))
+        """Images: generations, edits and variations."""
+        self.audio = AudioScripting(self.state, _operations("audio."))
+        """Audio: speech, transcriptions and translations."""
+        self.models: Scripting[RequestView] = Scripting(self.state, _operations("models."))
+        """Models: list, retrieve, delete."""
         self._server = LoopbackServer(self.app, host, port, framing_error_body)
         self._running = False
 
@@ -114,6 +139,47 @@ class FakeOpenAI(Scripting[RequestView]):
         if self.state.errors:
             raise ServerError(report) from self.state.errors[0]
         raise UnmetExpectations(report)
+
+    @property
+    def cassette(self) -> Cassette | None:
+        """The cassette answering requests now, if any."""
+        tape = self.state.tape
+        return tape if isinstance(tape, Cassette) else None
+
+    @contextmanager
+    def use_cassette(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        record_mode: RecordMode = "none",
+        upstream: str = DEFAULT_UPSTREAM,
+        upstream_api_key: str | None = None,
+        match_ignore: Sequence[str] = (),
+        allow_playback_repeats: bool = False,
+        redact: Redactor | Sequence[Redactor] = (),
+        replay_pacing: bool | float = False,
+    ) -> Iterator[Cassette]:
+        """Answer from the cassette at `path` (after scripts) during the block, recording as `record_mode` allows.
+
+        The real key for recording is `upstream_api_key`, else `FAKEOPENAI_UPSTREAM_API_KEY`, else
+        `OPENAI_API_KEY` unless it is the fake's own. What was recorded is saved when the block ends.
+        """
+        cassette = Cassette(
+            path,
+            record_mode=record_mode,
+            upstream=upstream,
+            upstream_api_key=upstream_api_key or upstream_key_from(os.environ, self.api_key),
+            match_ignore=match_ignore,
+            allow_playback_repeats=allow_playback_repeats,
+            redact=redact,
+            replay_pacing=replay_pacing,
+        )
+        self.state.tape = cassette
+        try:
+            yield cassette
+        finally:
+            self.state.tape = None
+            cassette.save()
 
     def environ(self) -> dict[str, str]:
         """The environment variables that point unmodified OpenAI clients at the fake."""

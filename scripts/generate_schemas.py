@@ -95,6 +95,12 @@ _EXPIRES_AFTER_SECONDS = {"expires_after.seconds": {"minimum": 3600, "maximum": 
 _CHUNKING = {"chunking_strategy.static.max_chunk_size_tokens": {"minimum": 100, "maximum": 4096}}
 _ATTRIBUTES = {"attributes": {"maxProperties": 16}, "attributes{}": {"maxLength": 512}}
 
+OPTIONAL_IN_PRACTICE: dict[str, tuple[str, ...]] = {
+    # The SDK types `strict` as required, but the API accepts a function tool without it (and echoes true).
+    "FunctionToolParam": ("strict",),
+}
+"""Keys the SDK's types require that the API accepts missing, by TypedDict name."""
+
 LIMITS: dict[str, dict[str, Any]] = {
     "chat.completions.create": {
         **_SAMPLING,
@@ -424,6 +430,9 @@ def build_schema(operation: Operation) -> Schema:
     if operation.body_keys is not None:
         for body in root.get("anyOf", [root]):
             _keep_keys(body, set(operation.body_keys))
+    for name, optional in OPTIONAL_IN_PRACTICE.items():
+        if name in defs:
+            defs[name]["required"] = [key for key in defs[name].get("required", []) if key not in optional]
     schema: Schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **root, "$defs": defs}
     schema = _normalize(_inline_single_use_defs(_normalize(schema)))
     _apply_global_limits(schema)

@@ -29,4 +29,3 @@ def test_public_names_are_exactly_all() -> None:
     public = {name for name in vars(fakeopenai) if not name.startswith(("_", "@"))}
     modules = {"endpoints", "plugin", "annotations"}
     assert public - modules == set(fakeopenai.__all__)
-    assert fakeopenai.__all__ == sorted(fakeopenai.__all__)
