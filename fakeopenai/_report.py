@@ -45,6 +45,12 @@ def build_report(state: State) -> str | None:
     unused = state.scripts.unused()
     if unused:
         sections.append(_unused_section(unused, calls))
+    if state.blocked:
+        hosts = ", ".join(sorted(set(state.blocked)))
+        sections.append(
+            f"Requests to the real OpenAI API were blocked ({len(state.blocked)}, to {hosts}): some client in this "
+            "test does not use OPENAI_BASE_URL. Build it with OpenAI() (no base_url), or pass base_url=fake.base_url."
+        )
     if state.errors:
         lines = ["Errors raised inside the fake server (the client got HTTP 500):"]
         for error in state.errors:

@@ -47,6 +47,14 @@ _REASONS = {
 }
 
 
+_SERVING = threading.local()
+
+
+def in_server_thread() -> bool:
+    """Whether the current thread is one of the server's (answering a request)."""
+    return bool(getattr(_SERVING, "active", False))
+
+
 class _BoundedInput:
     """The request body as a stream that stops at its Content-Length."""
 
@@ -102,6 +110,7 @@ class _Handler(socketserver.StreamRequestHandler):
     timeout = IDLE_TIMEOUT_SECONDS
 
     def handle(self) -> None:
+        _SERVING.active = True
         try:
             while self._serve_one():
                 pass

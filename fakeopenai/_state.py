@@ -55,6 +55,8 @@ class State:
         self.scripts = ScriptBook()
         self.journal = Journal()
         self.errors: list[BaseException] = []
+        self.blocked: list[str] = []
+        """Hosts of the real API the test process tried to reach, and was refused."""
         self.wake = threading.Event()
         """Set on reset, ending scripted delays and stalls early."""
         self.resources: dict[str, Any] = {}
@@ -97,6 +99,7 @@ class State:
         self.tape = None
         with self._lock:
             self.errors.clear()
+            self.blocked.clear()
             self.resources.clear()
             self._counter = itertools.count()
 

@@ -28,8 +28,10 @@ import pytest
 
 from ._errors import ConfigurationError
 from ._fake import DEFAULT_API_KEY, FakeOpenAI
+from ._guard import RealApiGuard
 from ._recording import DEFAULT_UPSTREAM, RECORD_MODES, Cassette, check_record_mode, upstream_key_from
 
+_GUARD = RealApiGuard()
 _CALL_REPORT = pytest.StashKey[pytest.TestReport]()
 _SESSION_START = pytest.StashKey[float]()
 _UPSTREAM_KEY = pytest.StashKey["str | None"]()
@@ -38,6 +40,7 @@ _START_INPUT = "fakeopenai_session_start"
 _SWITCHES = {
     "validate": "check every request against the API's schemas and rules (default: on)",
     "teardown_check": "fail a test that made invalid or unmatched requests or left scripted answers unused (default: on)",
+    "block_real_api": "refuse requests from the test process to the real OpenAI API while the fake is in use (default: on)",
 }
 _RUN_SETTINGS = {
     "record_mode": (
@@ -97,8 +100,9 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the marker; capture the real API key and the run's start before any test changes them."""
     config.addinivalue_line(
         "markers",
-        "fakeopenai(validate=True, teardown_check=True): settings of the fake OpenAI API for this test; "
-        "teardown_check=False lets a test leave invalid requests or unused scripts on purpose. Cassettes: "
+        "fakeopenai(validate=True, teardown_check=True, block_real_api=True): settings of the fake OpenAI API for "
+        "this test; teardown_check=False lets a test leave invalid requests or unused scripts on purpose; "
+        "block_real_api=False lets the test process reach api.openai.com. Cassettes: "
         "cassette=True|'name', record_mode='none'|'once'|'new_episodes'|'all', match_ignore=[...], "
         "allow_playback_repeats=False, redact=callable, replay_pacing=False, upstream=URL.",
     )
@@ -134,6 +138,9 @@ def pytest_runtest_makereport(
     report = yield
     if report.when == "call":
         item.stash[_CALL_REPORT] = report
+        fake = getattr(item, "funcargs", {}).get("fake_openai")
+        if report.failed and isinstance(fake, FakeOpenAI) and (fake.state.blocked or fake.state.errors):
+            report.sections.append(("fakeopenai", fake.report() or ""))
     return report
 
 
@@ -286,7 +293,12 @@ def fake_openai(
     fake.state.tape = cassette
     for name, value in fake.environ().items():
         monkeypatch.setenv(name, value)
-    yield fake
+    if _setting(request, "block_real_api"):
+        _GUARD.arm(fake.state.blocked.append)
+    try:
+        yield fake
+    finally:
+        _GUARD.disarm()
     report = request.node.stash.get(_CALL_REPORT, None)
     test_failed = report is None or report.failed
     try:

@@ -127,7 +127,7 @@ def test_help_lists_the_group_and_marker(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--help")
     result.stdout.fnmatch_lines(["*fake OpenAI API (fakeopenai)*", "*--fakeopenai-validate*", "*fakeopenai_teardown_check*"])
     markers = pytester.runpytest_subprocess("--markers")
-    markers.stdout.fnmatch_lines(["*@pytest.mark.fakeopenai(validate=True, teardown_check=True)*"])
+    markers.stdout.fnmatch_lines(["*@pytest.mark.fakeopenai(validate=True, teardown_check=True, block_real_api=True)*"])
 
 
 def test_server_errors_are_reported(pytester: pytest.Pytester) -> None:

@@ -295,7 +295,7 @@ def test_invalid_record_modes_list_the_valid_ones(pytester: pytest.Pytester, mon
     marker.stdout.fnmatch_lines(
         [
             f"*The record mode from the fakeopenai marker's record_mode, 'sometimes' is not a record mode; use one of {valid}.",
-            "*Unknown keyword(s) casette on the fakeopenai marker; valid ones are: validate, teardown_check, cassette*",
+            "*Unknown keyword(s) casette on the fakeopenai marker; valid ones are: validate, teardown_check, block_real_api, cassette*",
         ]
     )
 
