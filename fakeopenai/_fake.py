@@ -18,9 +18,19 @@ from ._scripting import Scripting
 from ._server import LoopbackServer
 from ._state import Settings, State
 from .endpoints import all_routes
+from .endpoints._assistants_scripting import AssistantsScripting, ThreadsScripting
 from .endpoints._audio_scripting import AudioScripting
+from .endpoints._batches_scripting import BatchesScripting
+from .endpoints._completions_request import CompletionRequest
+from .endpoints._embeddings_scripting import EmbeddingsScripting
+from .endpoints._evals_scripting import EvalsScripting
+from .endpoints._files_scripting import FilesScripting
+from .endpoints._fine_tuning_scripting import FineTuningScripting
 from .endpoints._images_scripting import ImagesScripting
+from .endpoints._models_scripting import ModelsScripting
+from .endpoints._moderations_scripting import ModerationsScripting
 from .endpoints._responses_scripting import ResponsesScripting
+from .endpoints._runs_scripting import RunsScripting
 
 if TYPE_CHECKING:
     import openai
@@ -66,18 +76,32 @@ class FakeOpenAI(Scripting[RequestView]):
         """Chat completions: scripts that answer only `POST /v1/chat/completions`, and its calls."""
         self.responses = ResponsesScripting(self.state, _operations("responses."))
         """The Responses API: scripts that answer only `POST /v1/responses`, and its calls."""
-        self.completions: Scripting[RequestView] = Scripting(self.state, _operations("completions."))
+        self.completions: Scripting[CompletionRequest] = Scripting(self.state, _operations("completions."))
         """Legacy completions (`POST /v1/completions`)."""
-        self.embeddings: Scripting[RequestView] = Scripting(self.state, _operations("embeddings."))
+        self.embeddings = EmbeddingsScripting(self.state, _operations("embeddings."))
         """Embeddings (`POST /v1/embeddings`)."""
-        self.moderations: Scripting[RequestView] = Scripting(self.state, _operations("moderations."))
+        self.moderations = ModerationsScripting(self.state, _operations("moderations."))
         """Moderations (`POST /v1/moderations`)."""
         self.images = ImagesScripting(self.state, _operations("images."))
         """Images: generations, edits and variations."""
         self.audio = AudioScripting(self.state, _operations("audio."))
         """Audio: speech, transcriptions and translations."""
-        self.models: Scripting[RequestView] = Scripting(self.state, _operations("models."))
+        self.models = ModelsScripting(self.state, _operations("models."))
         """Models: list, retrieve, delete."""
+        self.files = FilesScripting(self.state)
+        """Files and uploads: seed and read stored files, script errors."""
+        self.fine_tuning = FineTuningScripting(self.state)
+        """Fine-tuning jobs: drive them through their statuses, make them fail."""
+        self.batches = BatchesScripting(self.state)
+        """Batches: run, advance or expire them."""
+        self.assistants = AssistantsScripting(self.state)
+        """Assistants: seed and read them."""
+        self.threads = ThreadsScripting(self.state)
+        """Threads and their messages: seed and read them."""
+        self.runs = RunsScripting(self.state)
+        """Assistants runs: scripts that answer only runs; hold, advance, expire or fail them."""
+        self.evals = EvalsScripting(self.state)
+        """Evals and their runs: hold, advance or fail runs; read output items."""
         self._server = LoopbackServer(self.app, host, port, framing_error_body)
         self._running = False
 

@@ -1,0 +1,27 @@
+"""Small pieces the models, completions, embeddings and moderations endpoints share."""
+
+from __future__ import annotations
+
+from .._errors import ConfigurationError
+from .._http import Response
+from .._script import Fault
+from .._state import Context
+from .._validation import Problem
+
+
+def scripted_fault(ctx: Context) -> Response | None:
+    """A scripted error for this request, for endpoints whose answers are not model turns."""
+    entry = ctx.state.scripts.take(ctx.operation, ctx.request, model_turn=False)
+    if entry is None:
+        return None
+    if not isinstance(entry.answer, Fault):
+        raise ConfigurationError(
+            f"{entry.describe()} cannot answer {ctx.operation}: only errors can be scripted for it."
+        )
+    return entry.answer.to_error()
+
+
+def problem(message: str, param: str | None = None, code: str | None = None, *, at: str | None = None) -> Problem:
+    """A `Problem` whose JSON path is `at`, else follows its `param`."""
+    json_path = at or ("$" if param is None else "$." + param.replace(".[", "["))
+    return Problem(message=message, param=param, code=code, json_path=json_path)
