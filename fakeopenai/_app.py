@@ -129,9 +129,11 @@ class App:
             if call.unmatched is None:
                 call.problems = (refusal.problem,)
             call.answered_by = "error"
-            self.state.journal.add(call)
+            if route is None or route.logged:
+                self.state.journal.add(call)
             return call, refusal.error
-        self.state.journal.add(call)
+        if route.logged:
+            self.state.journal.add(call)
         problems = self._problems(route, call.request)
         if problems:
             call.problems = tuple(problems)

@@ -33,5 +33,7 @@ class Route:
     body: BodyKind = "json"
     auth: bool = True
     """Whether the route needs an `Authorization` header (False only for the fake's own asset URLs)."""
+    logged: bool = True
+    """Whether its calls go in the request log (False for the fake's own control and asset routes)."""
     model_turn: bool = False
     """Whether it generates a model turn, so answers scripted on the fake itself apply to it."""
