@@ -69,6 +69,26 @@ def bench_chat(fake: FakeOpenAI, *, calls: int, rounds: int) -> tuple[float, flo
     return fake_time, floor_time
 
 
+def bench_memory(fake: FakeOpenAI, *, calls: int, rounds: int) -> tuple[float, float]:
+    """Per-call latency of a non-streaming create through the no-socket transport: (fake, floor)."""
+    fake.chat.respond_with_message("Hello! How can I help you today?", always=True)
+    client = fake.client(memory=True, max_retries=0)
+    client.chat.completions.create(model="gpt-4o", messages=HELLO)  # type: ignore[arg-type]
+    floor = mock_client(json.dumps(fake.chat.calls.last.response).encode(), "application/json")
+    fake_time = median_seconds(
+        lambda: client.chat.completions.create(model="gpt-4o", messages=HELLO),  # type: ignore[arg-type]
+        calls=calls,
+        rounds=rounds,
+    )
+    floor_time = median_seconds(
+        lambda: floor.chat.completions.create(model="gpt-4o", messages=HELLO),  # type: ignore[arg-type]
+        calls=calls,
+        rounds=rounds,
+    )
+    fake.reset()
+    return fake_time, floor_time
+
+
 def bench_stream(fake: FakeOpenAI, *, rounds: int, chunks: int = 1000) -> tuple[float, float]:
     """Time to the last chunk of a 1,000-chunk stream: (fake, floor)."""
     pieces = [f" w{i}" for i in range(chunks - 2)]
@@ -102,6 +122,8 @@ def main() -> None:
     with FakeOpenAI() as fake:
         fake_t, floor_t = bench_chat(fake, calls=calls, rounds=rounds)
         rows.append(("chat.completions.create, non-streaming", fake_t, floor_t))
+        fake_t, floor_t = bench_memory(fake, calls=calls, rounds=rounds)
+        rows.append(("chat.completions.create, no-socket mode", fake_t, floor_t))
         fake_t, floor_t = bench_stream(fake, rounds=rounds)
         rows.append(("1,000-chunk stream, time to last chunk", fake_t, floor_t))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ._cassette import CassetteError, Redactor
 from ._errors import ApiError, ConfigurationError, FakeOpenAIError, ServerError, UnmetExpectations
 from ._fake import DEFAULT_API_KEY, FakeOpenAI
+from ._memory import MEMORY_BASE_URL
 from ._journal import Call, CallList
 from ._recording import Cassette, RecordMode
 from ._requests import ChatRequest, RequestView, ToolResult
@@ -17,6 +18,7 @@ from ._validation import Problem
 
 __all__ = [
     "DEFAULT_API_KEY",
+    "MEMORY_BASE_URL",
     "ApiError",
     "Call",
     "CallList",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -66,6 +66,7 @@ class App:
         state.dispatch = self.internal_request
         self.routes = list(routes if routes is not None else all_routes())
         self.url_map = Map([Rule(r.rule, endpoint=r, methods=[r.method]) for r in self.routes], strict_slashes=False)
+        self._static = {(r.method, r.rule): r for r in self.routes if "<" not in r.rule}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         headers = [("x-request-id", "req_" + uuid.uuid4().hex), ("openai-version", "2020-10-01")]
@@ -83,22 +84,29 @@ class App:
                 observer(call)
         streaming = isinstance(response, EventStream)
         body: Iterable[bytes]
+        per_event = call is not None and call.delivery is not None
         if call is not None and isinstance(response, EventStream):
-            body = self._guarded(to_wsgi(response, start_response, headers, _collector(call)))
+            collected: list[str] = []
+            body = self._guarded(
+                to_wsgi(response, start_response, headers, _collector(collected), batch=not per_event),
+                lambda: _parse_events(call, collected),
+            )
         else:
             body = to_wsgi(response, start_response, headers)
         if call is not None and call.delivery is not None:
             return call.delivery.wrap(body, streaming=streaming, wake=self.state.wake)
         return body
 
-    def _guarded(self, body: Iterable[bytes]) -> Iterator[bytes]:
-        """Stream `body`; an exception mid-stream ends the stream and reaches the test."""
+    def _guarded(self, body: Iterable[bytes], finish: Callable[[], None]) -> Iterator[bytes]:
+        """Stream `body`; an exception mid-stream ends the stream and reaches the test; `finish` runs at the end."""
         try:
             yield from body
         except DropConnection:
             raise
         except Exception as exc:  # noqa: BLE001
             self.state.record_error(exc)
+        finally:
+            finish()
 
     def _answer(self, environ: dict[str, Any]) -> tuple[Call[Any], Response]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -175,6 +183,9 @@ class App:
             return int(status[0].split()[0]), data.decode("utf-8", "replace")
 
     def _route(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
+        static = self._static.get((method, path))
+        if static is not None:
+            return static, {}
         adapter = self.url_map.bind("fake", "/")
         try:
             route, args = adapter.match(path, method=method)
@@ -308,11 +319,14 @@ def _record_response(call: Call[Any], response: Response) -> None:
                 pass
 
 
-def _collector(call: Call[Any]) -> Any:
-    def collect(event: SseEvent) -> None:
-        try:
-            call.response.append(json.loads(event.data))
-        except ValueError:
-            call.response.append(event.data)
+def _collector(collected: list[str]) -> Callable[[SseEvent], None]:
+    return lambda event: collected.append(event.data)
 
-    return collect
+
+def _parse_events(call: Call[Any], collected: list[str]) -> None:
+    """Log a stream's events, parsed, once it has been sent (parsing costs nothing on the way)."""
+    for data in collected:
+        try:
+            call.response.append(json.loads(data))
+        except ValueError:
+            call.response.append(data)

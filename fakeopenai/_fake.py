@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from types import TracebackType
+from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._app import App, framing_error_body
 from ._cassette import Redactor
 from ._errors import ServerError, UnmetExpectations
+from ._memory import MEMORY_BASE_URL, make_transports
 from ._recording import DEFAULT_UPSTREAM, Cassette, RecordMode, upstream_key_from
 from ._report import build_report
 from ._requests import ChatRequest, RequestView
@@ -223,14 +225,36 @@ class FakeOpenAI(Scripting[RequestView]):
                 else:
                     os.environ[name] = value
 
-    def client(self, **kwargs: Any) -> openai.OpenAI:
-        """An `openai.OpenAI` client pointed at the fake."""
+    def client(self, *, memory: bool = False, **kwargs: Any) -> openai.OpenAI:
+        """An `openai.OpenAI` client pointed at the fake; with `memory=True` it skips the socket entirely."""
         import openai
 
+        if memory:
+            kwargs.setdefault("http_client", _sdk_httpx().Client(transport=self.transports(_sdk_httpx())[0]))
+            return openai.OpenAI(base_url=MEMORY_BASE_URL, api_key=self.api_key, **kwargs)
         return openai.OpenAI(base_url=self.base_url, api_key=self.api_key, **kwargs)
 
-    def async_client(self, **kwargs: Any) -> openai.AsyncOpenAI:
-        """An `openai.AsyncOpenAI` client pointed at the fake."""
+    def async_client(self, *, memory: bool = False, **kwargs: Any) -> openai.AsyncOpenAI:
+        """An `openai.AsyncOpenAI` client pointed at the fake; with `memory=True` it skips the socket entirely."""
         import openai
 
+        if memory:
+            kwargs.setdefault("http_client", _sdk_httpx().AsyncClient(transport=self.transports(_sdk_httpx())[1]))
+            return openai.AsyncOpenAI(base_url=MEMORY_BASE_URL, api_key=self.api_key, **kwargs)
         return openai.AsyncOpenAI(base_url=self.base_url, api_key=self.api_key, **kwargs)
+
+    def transports(self, httpx_module: ModuleType | None = None) -> tuple[Any, Any]:
+        """A sync and an async httpx transport that reach the fake in-process, with no socket.
+
+        For clients built on `httpx` (the default) or on `httpx2` (pass the module). Use them with
+        `base_url=fakeopenai.MEMORY_BASE_URL`, e.g. `httpx.Client(transport=sync, base_url=MEMORY_BASE_URL)`.
+        """
+        return make_transports(httpx_module or importlib.import_module("httpx"), self.app)
+
+
+def _sdk_httpx() -> ModuleType:
+    """The HTTP package the installed `openai` SDK is built on (`httpx2` in 3.x, `httpx` before)."""
+    import openai
+
+    base = openai.DefaultHttpxClient.__mro__[1].__module__.split(".")[0]
+    return importlib.import_module(base)

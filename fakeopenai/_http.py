@@ -68,6 +68,9 @@ class EventStream:
 
     events: Iterable[SseEvent]
     headers: Mapping[str, str] = field(default_factory=dict)
+    live: bool = False
+    """Whether events arrive over time (relayed from upstream, paced): each is then sent the moment it
+    exists. Ready-made streams are sent in blocks of several events, as a network would deliver them."""
 
 
 Response = JsonResponse | RawResponse | EventStream | ApiError
@@ -88,14 +91,18 @@ def to_wsgi(
     start_response: StartResponse,
     common_headers: Iterable[tuple[str, str]],
     on_event: Callable[[SseEvent], None] | None = None,
+    *,
+    batch: bool = True,
 ) -> Iterable[bytes]:
-    """Start the WSGI response and return its body iterable."""
+    """Start the WSGI response and return its body iterable (`batch=False`: one item per stream event)."""
     headers = list(common_headers)
     if isinstance(response, EventStream):
         headers += [("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-cache")]
         headers += list(response.headers.items())
         start_response(status_line(200), headers)
-        return _stream(response.events, on_event)
+        if response.live or not batch:
+            return _stream(response.events, on_event)
+        return _blocks(_stream(response.events, on_event))
     if isinstance(response, JsonResponse):
         status, content, content_type = response.status, encode_json(response.body), "application/json"
         extra = response.headers
@@ -109,6 +116,23 @@ def to_wsgi(
     headers += list(extra.items())
     start_response(status_line(status), headers)
     return [content]
+
+
+_BLOCK_BYTES = 16 * 1024
+
+
+def _blocks(encoded: Iterable[bytes]) -> Iterator[bytes]:
+    """Join encoded events into blocks of about `_BLOCK_BYTES`, saving a write and a read per event."""
+    block: list[bytes] = []
+    size = 0
+    for event in encoded:
+        block.append(event)
+        size += len(event)
+        if size >= _BLOCK_BYTES:
+            yield b"".join(block)
+            block, size = [], 0
+    if block:
+        yield b"".join(block)
 
 
 def _stream(events: Iterable[SseEvent], on_event: Callable[[SseEvent], None] | None) -> Iterator[bytes]:

@@ -175,7 +175,7 @@ class Cassette:
     def _replay(self, interaction: Interaction) -> Response:
         headers = _client_headers(interaction.response_headers)
         if interaction.is_stream and interaction.status == 200:
-            return EventStream(self._paced(interaction), headers=headers)
+            return EventStream(self._paced(interaction), headers=headers, live=self.pacing > 0)
         return RawResponse(interaction.response_body, interaction.content_type, interaction.status, headers)
 
     def _paced(self, interaction: Interaction) -> Iterator[SseEvent]:
@@ -247,7 +247,9 @@ class Cassette:
         stream = content_type.split(";")[0].strip().lower() == "text/event-stream"
         if stream and response.status_code == 200:
             return EventStream(
-                self._tee(response, call.method, url, sent, ctx.raw_body), headers=_client_headers(_multi(response))
+                self._tee(response, call.method, url, sent, ctx.raw_body),
+                headers=_client_headers(_multi(response)),
+                live=True,
             )
         try:
             body = response.read()

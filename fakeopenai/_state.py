@@ -77,13 +77,8 @@ class State:
         """A fresh id like the API's (`chatcmpl-…`, `call_…`), reproducible after a reset."""
         with self._lock:
             number = next(self._counter)
-        digest = hashlib.sha256(f"{prefix}|{seed}|{number}".encode()).digest()
-        value = int.from_bytes(digest, "big")
-        chars = []
-        for _ in range(length):
-            value, rest = divmod(value, 62)
-            chars.append(_ALPHABET[rest])
-        return prefix + "".join(chars)
+        digest = hashlib.sha512(f"{prefix}|{seed}|{number}".encode()).digest()
+        return prefix + "".join(_ALPHABET[byte % 62] for byte in digest[:length])
 
     def record_error(self, error: BaseException) -> None:
         """Keep an exception raised while answering, to re-raise in the test."""

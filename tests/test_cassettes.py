@@ -59,7 +59,7 @@ class Upstream:
         return self._body(self.fake.app(environ, start))
 
     def _body(self, body: Iterable[bytes]) -> Iterator[bytes]:
-        for number, chunk in enumerate(body):
+        for number, chunk in enumerate(_one_event_each(body)):
             yield chunk
             if number == 0 and self.break_stream and chunk.startswith(b"data:"):
                 raise ConnectionAbortedError("upstream broke off")
@@ -69,6 +69,17 @@ class Upstream:
     @property
     def calls(self) -> Any:
         return self.fake.calls
+
+
+def _one_event_each(body: Iterable[bytes]) -> Iterator[bytes]:
+    """The fake sends ready streams in blocks; a real upstream sends event by event."""
+    for block in body:
+        if not block.startswith((b"data:", b"event:")):
+            yield block
+            continue
+        for event in block.split(b"\n\n"):
+            if event:
+                yield event + b"\n\n"
 
 
 @pytest.fixture

@@ -1,0 +1,157 @@
+"""The no-socket mode: httpx transports that hand requests straight to the fake's WSGI app.
+
+Everything but the socket is the same: validation, scripts, cassettes, the
+simulator, streaming and the request log. A dropped connection surfaces as the
+transport error a real one raises; latency is real time spent before the first
+byte. What needs a socket — client timeouts firing on a stalled stream — needs
+the real server.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from types import ModuleType
+from typing import Any
+
+from ._server import DropConnection
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+MEMORY_BASE_URL = "http://fakeopenai.memory/v1"
+"""The base URL in-memory clients use; no socket is ever opened for it."""
+
+
+def _environ(method: str, url: Any, headers: Any, content: bytes) -> dict[str, Any]:
+    environ: dict[str, Any] = {
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": url.scheme,
+        "wsgi.input": io.BytesIO(content),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "wsgi.input_terminated": True,
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": url.path,
+        "QUERY_STRING": url.query.decode("ascii"),
+        "SERVER_NAME": url.host,
+        "SERVER_PORT": str(url.port or 80),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_LENGTH": str(len(content)),
+    }
+    for raw_key, raw_value in headers.raw:
+        key = raw_key.decode("latin-1").upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = "HTTP_" + key
+        environ[key] = raw_value.decode("latin-1")
+    return environ
+
+
+class _Exchange:
+    """One request run through the app: its status, headers, and body chunks as they come."""
+
+    def __init__(self, app: WSGIApp, environ: dict[str, Any]) -> None:
+        self.status = 500
+        self.headers: list[tuple[str, str]] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., None]:
+            self.status, self.headers = int(status.split()[0]), headers
+            return lambda data: None
+
+        self._result = app(environ, start_response)
+        self._chunks = iter(self._result)
+        self.first = next((chunk for chunk in self._chunks if chunk), b"")
+        self.complete = any(name.lower() == "content-length" for name, _ in self.headers) and isinstance(
+            self._result, list
+        )
+
+    def rest(self) -> Iterator[bytes]:
+        """The chunks after the first."""
+        yield from self._chunks
+
+    def close(self) -> None:
+        """Release the app's iterable."""
+        close = getattr(self._result, "close", None)
+        if close is not None:
+            close()
+
+
+def make_transports(httpx: ModuleType, app: WSGIApp) -> tuple[Any, Any]:
+    """A sync and an async transport for `httpx` (the `httpx` or the `httpx2` package) reaching `app`."""
+
+    def dropped(request: Any) -> Any:
+        return httpx.RemoteProtocolError("Server disconnected without sending a complete response.", request=request)
+
+    class SyncStream(httpx.SyncByteStream):  # type: ignore[misc, name-defined]
+        def __init__(self, exchange: _Exchange, request: Any) -> None:
+            self._exchange, self._request = exchange, request
+
+        def __iter__(self) -> Iterator[bytes]:
+            if self._exchange.first:
+                yield self._exchange.first
+            try:
+                yield from self._exchange.rest()
+            except DropConnection:
+                raise dropped(self._request) from None
+
+        def close(self) -> None:
+            self._exchange.close()
+
+    class MemoryTransport(httpx.BaseTransport):  # type: ignore[misc, name-defined]
+        """Answers requests from the fake's app, in the calling thread."""
+
+        def handle_request(self, request: Any) -> Any:
+            environ = _environ(request.method, request.url, request.headers, request.read())
+            try:
+                exchange = _Exchange(app, environ)
+            except DropConnection:
+                raise dropped(request) from None
+            if exchange.complete:
+                return httpx.Response(exchange.status, headers=exchange.headers, content=exchange.first)
+            return httpx.Response(exchange.status, headers=exchange.headers, stream=SyncStream(exchange, request))
+
+    class AsyncStream(httpx.AsyncByteStream):  # type: ignore[misc, name-defined]
+        def __init__(self, exchange: _Exchange, request: Any) -> None:
+            self._exchange, self._request = exchange, request
+            self._rest = exchange.rest()
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            if self._exchange.first:
+                yield self._exchange.first
+            while True:
+                try:
+                    chunk = await _in_thread(next, self._rest, None)
+                except DropConnection:
+                    raise dropped(self._request) from None
+                if chunk is None:
+                    return
+                yield chunk
+
+        async def aclose(self) -> None:
+            self._exchange.close()
+
+    class AsyncMemoryTransport(httpx.AsyncBaseTransport):  # type: ignore[misc, name-defined]
+        """Answers requests from the fake's app; the app runs in a worker thread, off the event loop."""
+
+        async def handle_async_request(self, request: Any) -> Any:
+            environ = _environ(request.method, request.url, request.headers, await request.aread())
+            try:
+                exchange = await _in_thread(_Exchange, app, environ)
+            except DropConnection:
+                raise dropped(request) from None
+            if exchange.complete:
+                return httpx.Response(exchange.status, headers=exchange.headers, content=exchange.first)
+            return httpx.Response(exchange.status, headers=exchange.headers, stream=AsyncStream(exchange, request))
+
+    return MemoryTransport(), AsyncMemoryTransport()
+
+
+async def _in_thread(function: Callable[..., Any], *args: Any) -> Any:
+    """Run a blocking call in a worker thread without blocking the event loop (asyncio or trio)."""
+    import anyio.to_thread
+
+    return await anyio.to_thread.run_sync(function, *args)

@@ -1,0 +1,95 @@
+"""The no-socket mode: the same fake, reached in-process through httpx transports."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import httpx2
+import openai
+import pytest
+
+from fakeopenai import MEMORY_BASE_URL, FakeOpenAI
+
+HELLO = [{"role": "user", "content": "Hello"}]
+
+
+def test_sync_client_scripts_validation_and_log(fake_openai: FakeOpenAI) -> None:
+    client = fake_openai.client(memory=True)
+    fake_openai.chat.respond_with_message("no socket")
+    reply = client.chat.completions.create(model="gpt-4o", messages=HELLO)  # type: ignore[arg-type]
+    assert reply.choices[0].message.content == "no socket"
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model="gpt-4o", messages=HELLO, temperature=5)  # type: ignore[arg-type]
+    assert caught.value.param == "temperature"
+    assert [c.status for c in fake_openai.chat.calls] == [200, 400]
+    fake_openai.reset()
+
+
+def test_sync_streaming_with_tool_calls(fake_openai: FakeOpenAI) -> None:
+    fake_openai.chat.respond_with_tool_call("lookup", {"q": "x"})
+    tool = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}
+    stream = fake_openai.client(memory=True).chat.completions.create(
+        model="gpt-4o",
+        messages=HELLO,
+        tools=[tool],
+        stream=True,  # type: ignore[arg-type,list-item]
+    )
+    arguments = "".join(
+        c.choices[0].delta.tool_calls[0].function.arguments or ""  # type: ignore[index,union-attr]
+        for c in stream
+        if c.choices and c.choices[0].delta.tool_calls
+    )
+    assert json.loads(arguments) == {"q": "x"}
+
+
+def test_async_client_and_streams(fake_openai: FakeOpenAI) -> None:
+    fake_openai.chat.respond_with_message("a b c", chunks=["a", " b", " c"], times=2)
+
+    async def main() -> tuple[str, str]:
+        client = fake_openai.async_client(memory=True)
+        whole = await client.chat.completions.create(model="gpt-4o", messages=HELLO)  # type: ignore[arg-type]
+        stream = await client.chat.completions.create(model="gpt-4o", messages=HELLO, stream=True)  # type: ignore[arg-type]
+        streamed = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+        return whole.choices[0].message.content or "", streamed
+
+    assert asyncio.run(main()) == ("a b c", "a b c")
+
+
+def test_dropped_connections_and_cut_streams_look_like_network_errors(fake_openai: FakeOpenAI) -> None:
+    client = fake_openai.client(memory=True, max_retries=0)
+    fake_openai.chat.respond_with_dropped_connection()
+    with pytest.raises(openai.APIConnectionError):
+        client.chat.completions.create(model="gpt-4o", messages=HELLO)  # type: ignore[arg-type]
+    fake_openai.chat.respond_with_message("one two three", cut_after=2)
+    received = []
+    with pytest.raises(openai.APIConnectionError) as caught:
+        for chunk in client.chat.completions.create(model="gpt-4o", messages=HELLO, stream=True):  # type: ignore[arg-type]
+            received.append(chunk)
+    assert isinstance(caught.value.__cause__, httpx2.RemoteProtocolError)
+    assert len(received) == 2
+
+
+def test_httpx_transports_for_other_clients(fake_openai: FakeOpenAI) -> None:
+    sync, asynchronous = fake_openai.transports()
+    body = {"model": "text-embedding-3-small", "input": "hi"}
+    headers = {"Authorization": "Bearer k"}
+    with httpx.Client(transport=sync, base_url=MEMORY_BASE_URL) as client:
+        answer = client.post("/v1/embeddings".removeprefix("/v1"), json=body, headers=headers)
+    assert answer.status_code == 200 and len(answer.json()["data"][0]["embedding"]) == 1536
+
+    async def main() -> int:
+        async with httpx.AsyncClient(transport=asynchronous, base_url=MEMORY_BASE_URL) as client:
+            return (await client.get("/models", headers=headers)).status_code
+
+    assert asyncio.run(main()) == 200
+    assert [c.path for c in fake_openai.calls] == ["/v1/embeddings", "/v1/models"]
+
+
+def test_memory_mode_works_without_a_running_server() -> None:
+    fake = FakeOpenAI()
+    fake.chat.respond_with_message("never started")
+    reply = fake.client(memory=True).chat.completions.create(model="gpt-4o", messages=HELLO)  # type: ignore[arg-type]
+    assert reply.choices[0].message.content == "never started"
+    fake.check()
