@@ -8,8 +8,8 @@ from __future__ import annotations
 from ._cassette import CassetteError, Redactor
 from ._errors import ApiError, ConfigurationError, FakeOpenAIError, ServerError, UnmetExpectations
 from ._fake import DEFAULT_API_KEY, FakeOpenAI
-from ._memory import MEMORY_BASE_URL
 from ._journal import Call, CallList
+from ._memory import MEMORY_BASE_URL
 from ._recording import Cassette, RecordMode
 from ._requests import ChatRequest, RequestView, ToolResult
 from ._script import Fault, Match, Message, ToolCall
