@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import uuid
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -69,7 +69,7 @@ class App:
         self._static = {(r.method, r.rule): r for r in self.routes if "<" not in r.rule}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        headers = [("x-request-id", "req_" + uuid.uuid4().hex), ("openai-version", "2020-10-01")]
+        headers = [("x-request-id", "req_" + os.urandom(16).hex()), ("openai-version", "2020-10-01")]
         call: Call[Any] | None = None
         try:
             call, response = self._answer(environ)
@@ -282,10 +282,7 @@ def _too_large(limit: int) -> ApiError:
 
 
 def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
-    headers = {}
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            headers[key[5:].replace("_", "-").lower()] = value
+    headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key[:5] == "HTTP_"}
     if environ.get("CONTENT_TYPE"):
         headers["content-type"] = environ["CONTENT_TYPE"]
     if environ.get("CONTENT_LENGTH"):

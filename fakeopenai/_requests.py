@@ -45,7 +45,10 @@ class RequestView:
 
     def get(self, key: str, default: Any = None) -> Any:
         """A top-level field of the body, or `default`."""
-        return self.body.get(key, default) if isinstance(self.body, Mapping) else default
+        body = self.body
+        if type(body) is dict or isinstance(body, Mapping):
+            return body.get(key, default)
+        return default
 
     def __contains__(self, key: object) -> bool:
         return isinstance(self.body, Mapping) and key in self.body
