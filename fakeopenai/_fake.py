@@ -49,11 +49,13 @@ def _operations(prefix: str) -> frozenset[str]:
 class FakeOpenAI(Scripting[RequestView]):
     """A fake OpenAI API served over real HTTP on 127.0.0.1.
 
-    Use it as a context manager outside pytest::
+    Use it as a context manager outside pytest:
 
-        with FakeOpenAI() as fake:
-            fake.chat.respond_with_message("Hello!")
-            client = openai.OpenAI(base_url=fake.base_url, api_key="any")
+    ```python
+    with FakeOpenAI() as fake:
+        fake.chat.respond_with_message("Hello!")
+        client = openai.OpenAI(base_url=fake.base_url, api_key="any")
+    ```
 
     Answers scripted on the fake itself (`fake.respond_with_message`) serve any
     endpoint that generates a model turn; `fake.chat.…` only chat completions.
@@ -159,6 +161,7 @@ class FakeOpenAI(Scripting[RequestView]):
 
     def check(self) -> None:
         """Raise `UnmetExpectations` (or `ServerError`) if anything went wrong so far."""
+        __tracebackhide__ = True
         report = self.report()
         if report is None:
             return

@@ -299,6 +299,7 @@ def fake_openai(
         yield fake
     finally:
         _GUARD.disarm()
+    __tracebackhide__ = True
     report = request.node.stash.get(_CALL_REPORT, None)
     test_failed = report is None or report.failed
     try:
