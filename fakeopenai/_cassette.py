@@ -31,7 +31,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import yaml
-from vcr.serializers import yamlserializer  # type: ignore[import-untyped]
 
 from ._errors import FakeOpenAIError
 from ._http import SseEvent
@@ -310,6 +309,9 @@ def parse(text: str, source: str) -> list[Interaction]:
     collecting = gc.isenabled()
     gc.disable()
     try:
+        # Imported here: importing vcr while pytest loads plugins would stop pytest-recording's assert rewriting.
+        from vcr.serializers import yamlserializer  # type: ignore[import-untyped]
+
         document = yamlserializer.deserialize(text)
     except yaml.YAMLError as exc:
         raise CassetteError(f"The cassette {source} is not valid YAML: {exc}") from exc

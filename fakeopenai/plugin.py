@@ -32,6 +32,7 @@ from ._guard import RealApiGuard
 from ._recording import DEFAULT_UPSTREAM, RECORD_MODES, Cassette, check_record_mode, upstream_key_from
 
 _GUARD = RealApiGuard()
+_FAKE_URLS: set[str] = set()
 _CALL_REPORT = pytest.StashKey[pytest.TestReport]()
 _SESSION_START = pytest.StashKey[float]()
 _UPSTREAM_KEY = pytest.StashKey["str | None"]()
@@ -266,10 +267,25 @@ def fake_openai_server() -> Iterator[FakeOpenAI]:
     """The session's fake server, started once; most tests want `fake_openai` instead."""
     fake = FakeOpenAI()
     fake.start()
+    _FAKE_URLS.add(fake.url)
     try:
         yield fake
     finally:
+        _FAKE_URLS.discard(fake.url)
         fake.stop()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
+    """Under pytest-recording, let requests to the fake through: vcrpy neither records nor replays them."""
+    previous = vcr.before_record_request
+
+    def skip_the_fake(request: Any) -> Any:
+        if any(str(request.uri).startswith(url + "/") for url in _FAKE_URLS):
+            return None
+        return previous(request) if previous is not None else request
+
+    vcr.before_record_request = skip_the_fake
 
 
 @pytest.fixture
