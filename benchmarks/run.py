@@ -1,28 +1,63 @@
-"""Measure fakeopenai against an in-memory floor, side by side in one process.
+"""Measure fakeopenai against in-memory floors, and beside the tools users pick instead, in one table.
 
-Run: `python benchmarks/run.py` (add `--quick` for fewer repeats). Every figure
-is a median over repeated rounds; each ratio divides the fake's time by the
-floor's, measured in the same run.
+Run: `python benchmarks/run.py` (`--quick` for fewer repeats, `--only NAME` for
+some rows). Every figure is a median over repeated rounds; each ratio divides
+a figure by its floor, measured in the same process and run, rounds
+interleaved so that a busy machine slows both alike. Targets (issue 7) are
+printed beside the figures with a pass or FAIL mark.
 
-Floor: the same `openai` SDK call through an in-memory `MockTransport` that
-returns the bytes the fake would send — what the call costs with no server at all.
+Floor of the per-call rows: the same `openai` SDK call through an in-memory
+`MockTransport` (of `httpx2` or `httpx`, whichever the installed SDK is built
+on) that returns the bytes the fake would send — what the call costs with no
+server at all. The other rows say what their floor is under the table.
+
+`openai-responses` and `pytest-httpserver` are measured too when they import;
+`benchmarks/setup-alternatives.sh` builds a venv where both do. The table is
+Markdown, so it pastes into docs/performance.md as it is.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib
 import json
+import logging
+import os
+import platform
+import socketserver
 import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
 import time
-from collections.abc import Callable
-from typing import Any
+import tracemalloc
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, NamedTuple
 
-import httpx2
 import openai
 
 from fakeopenai import FakeOpenAI
 
 HELLO = [{"role": "user", "content": "Hello"}]
+ANSWER = "Hello! How can I help you today?"
+ENABLE_ALTERNATIVES = "bash benchmarks/setup-alternatives.sh, then .bench-venv/bin/python benchmarks/run.py"
+
+
+def sdk_httpx() -> ModuleType:
+    """The HTTP package the installed `openai` SDK is built on: `httpx2` (SDK 3.x) or `httpx` (before)."""
+    return importlib.import_module(openai.DefaultHttpxClient.__mro__[1].__module__.split(".")[0])
+
+
+httpx = sdk_httpx()
+
+
+# ---------------------------------------------------------------- timing helpers
 
 
 def median_seconds(action: Callable[[], Any], *, calls: int, rounds: int) -> float:
@@ -37,99 +72,746 @@ def median_seconds(action: Callable[[], Any], *, calls: int, rounds: int) -> flo
     return statistics.median(samples)
 
 
+class Pair(NamedTuple):
+    """A figure, its floor, and the median of their per-round ratios."""
+
+    figure: float
+    floor: float
+    ratio: float
+
+
+def median_pair(measured: Callable[[], Any], floor: Callable[[], Any], *, calls: int, rounds: int) -> Pair:
+    """Like `median_seconds` for an action and its floor, their rounds interleaved.
+
+    The ratio is the median of the rounds' own ratios: a round times both back to
+    back, so a load that comes and goes on the machine slows both alike.
+    """
+    measured()
+    floor()
+    figures, floors = [], []
+    for _ in range(rounds):
+        for action, out in ((measured, figures), (floor, floors)):
+            began = time.perf_counter()
+            for _ in range(calls):
+                action()
+            out.append((time.perf_counter() - began) / calls)
+    ratio = statistics.median(f / g for f, g in zip(figures, floors, strict=True))
+    return Pair(statistics.median(figures), statistics.median(floors), ratio)
+
+
 def mock_client(body: bytes, content_type: str) -> openai.OpenAI:
     """An SDK client whose transport answers every request with `body`, in memory."""
 
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(200, content=body, headers={"content-type": content_type})
+    def handler(request: Any) -> Any:
+        return httpx.Response(200, content=body, headers={"content-type": content_type})
 
-    http_client = httpx2.Client(transport=httpx2.MockTransport(handler))
+    http_client = httpx.Client(transport=httpx.MockTransport(handler))
     return openai.OpenAI(base_url="http://floor.invalid/v1", api_key="sk-floor", http_client=http_client, max_retries=0)
 
 
-def bench_chat(fake: FakeOpenAI, *, calls: int, rounds: int) -> tuple[float, float]:
-    """Per-call latency of a non-streaming create: (fake, floor)."""
-    fake.chat.respond_with_message("Hello! How can I help you today?", always=True)
-    client = fake.client(max_retries=0)
-    client.chat.completions.create(model="gpt-4o", messages=HELLO)  # type: ignore[arg-type]
-    body = json.dumps(fake.chat.calls.last.response).encode()
-    floor = mock_client(body, "application/json")
-
-    fake_time = median_seconds(
-        lambda: client.chat.completions.create(model="gpt-4o", messages=HELLO),  # type: ignore[arg-type]
-        calls=calls,
-        rounds=rounds,
-    )
-    floor_time = median_seconds(
-        lambda: floor.chat.completions.create(model="gpt-4o", messages=HELLO),  # type: ignore[arg-type]
-        calls=calls,
-        rounds=rounds,
-    )
-    fake.reset()
-    return fake_time, floor_time
+def create(client: openai.OpenAI) -> Any:
+    """The call every per-call row makes."""
+    return client.chat.completions.create(model="gpt-4o", messages=HELLO)  # type: ignore[arg-type]
 
 
-def bench_memory(fake: FakeOpenAI, *, calls: int, rounds: int) -> tuple[float, float]:
-    """Per-call latency of a non-streaming create through the no-socket transport: (fake, floor)."""
-    fake.chat.respond_with_message("Hello! How can I help you today?", always=True)
-    client = fake.client(memory=True, max_retries=0)
-    client.chat.completions.create(model="gpt-4o", messages=HELLO)  # type: ignore[arg-type]
-    floor = mock_client(json.dumps(fake.chat.calls.last.response).encode(), "application/json")
-    fake_time = median_seconds(
-        lambda: client.chat.completions.create(model="gpt-4o", messages=HELLO),  # type: ignore[arg-type]
-        calls=calls,
-        rounds=rounds,
-    )
-    floor_time = median_seconds(
-        lambda: floor.chat.completions.create(model="gpt-4o", messages=HELLO),  # type: ignore[arg-type]
-        calls=calls,
-        rounds=rounds,
-    )
-    fake.reset()
-    return fake_time, floor_time
+def consume(client: openai.OpenAI) -> int:
+    """Stream an answer to its last chunk; the number of chunks."""
+    stream = client.chat.completions.create(model="gpt-4o", messages=HELLO, stream=True)  # type: ignore[arg-type]
+    return sum(1 for _ in stream)
 
 
-def bench_stream(fake: FakeOpenAI, *, rounds: int, chunks: int = 1000) -> tuple[float, float]:
-    """Time to the last chunk of a 1,000-chunk stream: (fake, floor)."""
+def answer_bytes(fake: FakeOpenAI) -> bytes:
+    """The JSON the fake sends for `create`: what the floor and the alternatives answer too."""
+    fake.chat.respond_with_message(ANSWER)
+    create(fake.client(memory=True, max_retries=0))
+    return json.dumps(fake.chat.calls.last.response).encode()
+
+
+def script_stream(fake: FakeOpenAI, chunks: int) -> None:
+    """Script an answer that streams as exactly `chunks` chunks (role, contents, finish)."""
     pieces = [f" w{i}" for i in range(chunks - 2)]
     fake.chat.respond_with_message("".join(pieces), chunks=pieces, always=True)
-    client = fake.client(max_retries=0)
 
-    def consume(c: openai.OpenAI) -> int:
-        stream = c.chat.completions.create(model="gpt-4o", messages=HELLO, stream=True)  # type: ignore[arg-type]
-        return sum(1 for _ in stream)
 
-    received = consume(client)
-    events = fake.chat.calls.last.response
-    sse = b"".join(b"data: " + (json.dumps(e) if e != "[DONE]" else e).encode() + b"\n\n" for e in events)
-    floor = mock_client(sse, "text/event-stream")
-    assert consume(floor) == received == chunks, (received, chunks)
-
-    fake_time = median_seconds(lambda: consume(client), calls=1, rounds=rounds)
-    floor_time = median_seconds(lambda: consume(floor), calls=1, rounds=rounds)
+def sse_events(fake: FakeOpenAI, chunks: int) -> list[Any]:
+    """The events of a `chunks`-chunk stream, `"[DONE]"` last, as the fake sends them."""
+    script_stream(fake, chunks)
+    assert consume(fake.client(memory=True, max_retries=0)) == chunks
+    events = list(fake.chat.calls.last.response)
     fake.reset()
-    return fake_time, floor_time
+    return events
+
+
+def sse_bytes(events: list[Any]) -> bytes:
+    return b"".join(b"data: " + (json.dumps(e) if e != "[DONE]" else e).encode() + b"\n\n" for e in events)
+
+
+# ---------------------------------------------------------------- the table
+
+
+@dataclass
+class Row:
+    """One line of the table."""
+
+    measure: str
+    figure: str
+    floor: str = "—"
+    ratio: float | None = None
+    target: str = "—"
+    ok: bool | None = None
+
+    def cells(self) -> list[str]:
+        ratio = "—" if self.ratio is None else f"{self.ratio:.2f}×"
+        mark = "" if self.ok is None else ("pass" if self.ok else "**FAIL**")
+        return [self.measure, self.figure, self.floor, ratio, self.target, mark]
+
+
+def duration(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.1f} µs" if seconds < 1e-4 else f"{seconds * 1e6:.0f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.2f} ms" if seconds < 1e-2 else f"{seconds * 1e3:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
+def size(count: float) -> str:
+    sign = "-" if count < 0 else ""
+    count = abs(count)
+    if count < 1024 * 1024:
+        return f"{sign}{count / 1024:.1f} KiB"
+    return f"{sign}{count / 1024 / 1024:.1f} MiB"
+
+
+def against(
+    measure: str, figure: float, floor: float, ratio: float | None = None, *, limit: float | None = None
+) -> Row:
+    """A row whose figure and floor are durations (ratio: figure / floor unless given); `limit`: the target ratio."""
+    ratio = figure / floor if ratio is None else ratio
+    target = "—" if limit is None else f"≤ {limit:g}× floor"
+    return Row(measure, duration(figure), duration(floor), ratio, target, None if limit is None else ratio <= limit)
+
+
+@dataclass
+class Settings:
+    """How many repeats each measurement makes."""
+
+    calls: int
+    rounds: int
+    stream_rounds: int
+    fixture_tests: int
+    fixture_runs: int
+    cold_runs: int
+    memory_requests: int
+    validation_calls: int
+
+    @classmethod
+    def make(cls, quick: bool) -> Settings:
+        if quick:
+            return cls(50, 5, 5, 100, 2, 3, 2000, 200)
+        return cls(200, 15, 15, 300, 5, 7, 10_000, 1000)
+
+
+# ---------------------------------------------------------------- per call, over a socket and without one
+
+
+def bench_chat(fake: FakeOpenAI, *, calls: int, rounds: int) -> Pair:
+    """Per-call latency of a non-streaming create over the socket: (fake, floor, ratio)."""
+    floor = mock_client(answer_bytes(fake), "application/json")
+    fake.chat.respond_with_message(ANSWER, always=True)
+    client = fake.client(max_retries=0)
+    result = median_pair(lambda: create(client), lambda: create(floor), calls=calls, rounds=rounds)
+    fake.reset()
+    return result
+
+
+class _BareHandler(socketserver.StreamRequestHandler):
+    """Reads each request of a keep-alive connection and sends the server's one canned reply."""
+
+    server: _BareServer
+
+    def handle(self) -> None:
+        while self.rfile.readline():
+            length = 0
+            while (line := self.rfile.readline()) not in (b"\r\n", b""):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            self.rfile.read(length)
+            self.wfile.write(self.server.reply)
+
+
+class _BareServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    reply = b""
+
+
+def bench_bare_socket(body: bytes, *, calls: int, rounds: int) -> Pair:
+    """The same call to the barest keep-alive HTTP server on 127.0.0.1 sending the same bytes: (bare, floor, ratio).
+
+    No routing, no parsing past the headers, no WSGI: what the socket alone costs the SDK.
+    """
+    server = _BareServer(("127.0.0.1", 0), _BareHandler)
+    server.reply = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%b" % (
+        len(body),
+        body,
+    )
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    client = openai.OpenAI(base_url=f"http://127.0.0.1:{server.server_address[1]}/v1", api_key="sk-bare", max_retries=0)
+    floor = mock_client(body, "application/json")
+    try:
+        return median_pair(lambda: create(client), lambda: create(floor), calls=calls, rounds=rounds)
+    finally:
+        client.close()
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def bench_memory(fake: FakeOpenAI, *, calls: int, rounds: int) -> Pair:
+    """Per-call latency of a non-streaming create through the no-socket transport: (fake, floor, ratio)."""
+    floor = mock_client(answer_bytes(fake), "application/json")
+    fake.chat.respond_with_message(ANSWER, always=True)
+    client = fake.client(memory=True, max_retries=0)
+    result = median_pair(lambda: create(client), lambda: create(floor), calls=calls, rounds=rounds)
+    fake.reset()
+    return result
+
+
+def bench_stream(fake: FakeOpenAI, *, rounds: int, chunks: int = 1000, memory: bool = False) -> Pair:
+    """Time to the last chunk of a 1,000-chunk stream, over the socket or not: (fake, floor, ratio)."""
+    floor = mock_client(sse_bytes(sse_events(fake, chunks)), "text/event-stream")
+    script_stream(fake, chunks)
+    client = fake.client(memory=memory, max_retries=0)
+    assert consume(client) == consume(floor) == chunks
+    result = median_pair(lambda: consume(client), lambda: consume(floor), calls=1, rounds=rounds)
+    fake.reset()
+    return result
+
+
+# ---------------------------------------------------------------- fixture cost, in a pytest subprocess
+
+FIXTURE_CONFTEST = """
+import json, os, time
+
+import pytest
+
+@pytest.fixture(scope="session")
+def client(fake_openai_server):
+    return fake_openai_server.client(memory=True, max_retries=0)
+
+@pytest.fixture
+def empty_config():
+    return {}
+
+@pytest.fixture
+def empty_dir(request):
+    return request.node.path.parent
+
+@pytest.fixture
+def empty(client, request, monkeypatch, empty_config, empty_dir):
+    # fake_openai's shape (the same fixtures requested), doing nothing: what pytest alone charges for it
+    yield client
+
+_durations = {}
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    began = time.perf_counter()
+    try:
+        return (yield)
+    finally:
+        _durations[item.name] = time.perf_counter() - began
+
+def pytest_sessionfinish(session):
+    with open(os.environ["FAKEOPENAI_BENCH_OUT"], "w") as out:
+        json.dump(_durations, out)
+"""
+
+FIXTURE_TEST = """
+def test_plain_{n}(client):
+    assert client.chat.completions.create(model="gpt-4o", messages=[{{"role": "user", "content": "Hi"}}]).id
+
+
+def test_fixture_{n}(fake_openai, client):
+    assert client.chat.completions.create(model="gpt-4o", messages=[{{"role": "user", "content": "Hi"}}]).id
+
+
+def test_empty_{n}(empty, client):
+    assert client.chat.completions.create(model="gpt-4o", messages=[{{"role": "user", "content": "Hi"}}]).id
+"""
+
+
+def _pytest_durations(directory: Path) -> dict[str, float]:
+    """Each test's time (its setup, call and teardown) in one pytest run in a fresh process."""
+    out = directory / "durations.json"
+    env = {**os.environ, "FAKEOPENAI_BENCH_OUT": str(out)}
+    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "PYTEST_ADDOPTS"):
+        env.pop(name, None)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_generated.py"]
+    done = subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+    durations: dict[str, float] = json.loads(out.read_text())
+    return durations
+
+
+def bench_fixture(*, tests: int, runs: int) -> dict[str, float]:
+    """Per-test cost of `fake_openai`, and of an empty fixture of its shape, over the same test without either.
+
+    One generated file holds `tests` triples of the same test (one no-socket call):
+    without a fixture, with `fake_openai`, with an empty fixture that requests
+    what `fake_openai` requests. The three of a triple run one after the other,
+    so at the same moment of a busy machine; each figure is the median (or mean)
+    over triples of the difference. The first and last triples (which start and
+    stop the session's server) are left out.
+    """
+    fixture, empty, plain = [], [], []
+    with tempfile.TemporaryDirectory() as name:
+        directory = Path(name)
+        (directory / "pytest.ini").write_text("[pytest]\n")
+        (directory / "conftest.py").write_text(FIXTURE_CONFTEST)
+        (directory / "test_generated.py").write_text("".join(FIXTURE_TEST.format(n=n) for n in range(tests)))
+        for _ in range(runs):
+            durations = _pytest_durations(directory)
+            for n in range(1, tests - 1):
+                without = durations[f"test_plain_{n}"]
+                fixture.append(durations[f"test_fixture_{n}"] - without)
+                empty.append(durations[f"test_empty_{n}"] - without)
+                plain.append(without)
+    return {
+        "fixture": statistics.median(fixture),
+        "fixture_mean": statistics.fmean(fixture),
+        "empty": statistics.median(empty),
+        "plain": statistics.median(plain),
+    }
+
+
+# ---------------------------------------------------------------- cold start, in fresh processes
+
+COLD_START = """
+import json, time
+import openai, pytest, {httpx}  # the user's own imports, and pytest's: not counted
+body = {body!r}
+transport = {httpx}.MockTransport(lambda r: {httpx}.Response(200, content=body, headers={{"content-type": "application/json"}}))
+mocked = openai.OpenAI(api_key="sk-cold", base_url="http://floor.invalid/v1", max_retries=0,
+                       http_client={httpx}.Client(transport=transport))
+began = time.perf_counter()
+assert mocked.chat.completions.create(model="gpt-4o", messages=[{{"role": "user", "content": "Hello"}}]).id
+sdk = time.perf_counter() - began  # the SDK's own first call (lazy imports, models): not counted
+client = openai.OpenAI(api_key="sk-cold", base_url="http://127.0.0.1:9/v1", max_retries=0)  # the user's: not counted
+began = time.perf_counter()
+import fakeopenai.plugin
+from fakeopenai import FakeOpenAI
+imported = time.perf_counter()
+fake = FakeOpenAI().start()
+started = time.perf_counter()
+answer = client.with_options(base_url=fake.base_url).chat.completions.create(
+    model="gpt-4o", messages=[{{"role": "user", "content": "Hello"}}]
+)
+done = time.perf_counter()
+assert answer.choices[0].message.content and fake.report() is None
+fake.stop()
+print(json.dumps({{"import": imported - began, "start": started - imported, "request": done - started, "sdk": sdk}}))
+"""
+
+
+def _fresh(code: str) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tempfile.gettempdir(),
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"a cold-start process failed:\n{done.stderr}")
+    result: dict[str, float] = json.loads(done.stdout)
+    return result
+
+
+def bench_cold_start(body: bytes, *, runs: int) -> dict[str, float]:
+    """Medians over fresh processes: the fake's {import, start, request, total}, and the SDK's own first call.
+
+    Not counted: `import openai`, `import pytest`, building the SDK client, and
+    the SDK's own first call (made first, through MockTransport).
+    """
+    code = COLD_START.format(httpx=httpx.__name__, body=body)
+    runs_seen = [_fresh(code) for _ in range(runs)]
+    medians = {key: statistics.median(run[key] for run in runs_seen) for key in runs_seen[0]}
+    medians["total"] = statistics.median(run["import"] + run["start"] + run["request"] for run in runs_seen)
+    return medians
+
+
+# ---------------------------------------------------------------- validation of a large request
+
+
+def large_chat_body() -> dict[str, Any]:
+    """A valid chat request of 20 messages (4 tool round trips) and 10 tools (half of them strict)."""
+    tools = []
+    for i in range(10):
+        parameters: dict[str, Any] = {
+            "type": "object",
+            "properties": {
+                "city": {"type": "string", "description": "A city name."},
+                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+                "days": {"type": "integer", "minimum": 1, "maximum": 14},
+                "hourly": {"type": "boolean"},
+                "fields": {"type": "array", "items": {"type": "string"}},
+            },
+            "required": ["city", "unit", "days", "hourly", "fields"],
+            "additionalProperties": False,
+        }
+        function: dict[str, Any] = {"name": f"tool_{i}", "description": f"Tool number {i}.", "parameters": parameters}
+        if i % 2 == 0:
+            function["strict"] = True
+        tools.append({"type": "function", "function": function})
+    messages: list[dict[str, Any]] = [{"role": "system", "content": "You are a weather assistant. " * 10}]
+    for turn in range(4):
+        call_id = f"call_{turn}"
+        arguments = json.dumps({"city": "Paris", "unit": "celsius", "days": 3, "hourly": False, "fields": ["t"]})
+        messages += [
+            {"role": "user", "content": f"Question {turn}: what is the weather in Paris? " * 4},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": call_id, "type": "function", "function": {"name": f"tool_{turn}", "arguments": arguments}}
+                ],
+            },
+            {"role": "tool", "tool_call_id": call_id, "content": json.dumps({"temperature": 21, "sky": "clear"})},
+            {"role": "assistant", "content": f"Answer {turn}: it is 21 °C and clear."},
+        ]
+    messages += [{"role": "user", "content": "Thanks."}, {"role": "assistant", "content": "You are welcome."}]
+    messages.append({"role": "user", "content": "And tomorrow?"})
+    assert len(messages) == 20, len(messages)
+    return {"model": "gpt-4o", "messages": messages, "tools": tools, "tool_choice": "auto", "temperature": 0.2}
+
+
+def bench_validation(*, calls: int, rounds: int) -> Pair:
+    """Schema validation plus the chat checks of one large request, against `json.loads` of it: (validate, floor, ratio)."""
+    from fakeopenai._requests import ChatRequest
+    from fakeopenai._validation import validate_body
+    from fakeopenai.endpoints._chat_checks import check_chat_request
+
+    raw = json.dumps(large_chat_body()).encode()
+    body = json.loads(raw)
+
+    def validate() -> None:
+        problems = validate_body("chat.completions.create", body) or check_chat_request(ChatRequest(body))
+        assert not problems, problems
+
+    return median_pair(validate, lambda: json.loads(raw), calls=calls, rounds=rounds)
+
+
+# ---------------------------------------------------------------- cassette replay
+
+
+def bench_cassette(*, quick: bool) -> dict[int, tuple[float, float, float]]:
+    """For 20 and 2,000 interactions (benchmarks/bench_cassette.py): {count: (load, answer, request over HTTP)}.
+
+    Each measure of bench_cassette.py is taken for both sizes in turn, a few
+    times over, and the median kept, so that both sizes meet the same load.
+    """
+    sys.path.insert(0, str(Path(__file__).parent))
+    cassettes = importlib.import_module("bench_cassette")
+    turns = 1 if quick else 3
+    if quick:
+        cassettes.LOAD_REPEATS, cassettes.ANSWER_REPEATS, cassettes.HTTP_REPEATS = 3, 300, 60
+    samples: dict[int, list[tuple[float, float, float]]] = {count: [] for count in cassettes.SIZES}
+    with tempfile.TemporaryDirectory() as directory:
+        paths = {count: Path(directory) / f"cassette_{count}.yaml" for count in cassettes.SIZES}
+        for count, path in paths.items():
+            cassettes.save(path, [cassettes.interaction(n) for n in range(count)])
+        for _ in range(turns):
+            for count, path in paths.items():
+                samples[count].append(
+                    (cassettes.load_time(path), cassettes.answer_time(path, count), cassettes.http_time(path, count))
+                )
+    return {
+        count: (
+            statistics.median(t[0] for t in taken),
+            statistics.median(t[1] for t in taken),
+            statistics.median(t[2] for t in taken),
+        )
+        for count, taken in samples.items()
+    }
+
+
+# ---------------------------------------------------------------- memory over a session
+
+
+def rss() -> int:
+    """Resident memory of this process, in bytes (0 where /proc is missing)."""
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def bench_memory_use(fake: FakeOpenAI, *, requests: int) -> dict[str, int]:
+    """Python heap (tracemalloc) and RSS: at baseline, after `requests` no-socket calls, after `fake.reset()`."""
+    fake.reset()
+    client = fake.client(memory=True, max_retries=0)
+    tracemalloc.start()
+    try:
+        for _ in range(100):
+            create(client)
+        fake.reset()
+        gc.collect()
+        heap, resident = {"baseline": tracemalloc.get_traced_memory()[0]}, {"baseline": rss()}
+        for _ in range(requests):
+            create(client)
+        gc.collect()
+        assert len(fake.calls) == requests
+        heap["after"], resident["after"] = tracemalloc.get_traced_memory()[0], rss()
+        fake.reset()
+        gc.collect()
+        heap["cleared"], resident["cleared"] = tracemalloc.get_traced_memory()[0], rss()
+    finally:
+        tracemalloc.stop()
+    return {**heap, **{"rss_" + key: value for key, value in resident.items()}}
+
+
+# ---------------------------------------------------------------- the alternatives
+
+
+def bench_openai_responses(answer: bytes, events: list[Any], *, calls: int, rounds: int) -> list[Row]:
+    """openai-responses: its respx router answers the call with the same JSON, and streams the same chunks."""
+    try:
+        import openai_responses
+        from openai.types.chat import ChatCompletionChunk
+        from openai_responses.streaming import EventStream
+    except ImportError:
+        return [Row("openai-responses (respx)", "not installed", target=f"to measure it: {ENABLE_ALTERNATIVES}")]
+    if httpx.__name__ != "httpx":
+        return [Row("openai-responses (respx)", f"cannot mock this SDK (built on {httpx.__name__})")]
+    # Never leaves the process; if respx missed a request it would be refused by 127.0.0.1:9, not sent anywhere.
+    base_url = "http://127.0.0.1:9/v1"
+    mock = openai_responses.OpenAIMock(base_url=base_url)
+    chunks = [ChatCompletionChunk.model_validate(e) for e in events if e != "[DONE]"]
+
+    class Chunks(EventStream):  # type: ignore[type-arg]
+        def generate(self) -> Iterator[ChatCompletionChunk]:
+            yield from chunks
+
+    client = openai.OpenAI(base_url=base_url, api_key="sk-alternative", max_retries=0)
+    floor = mock_client(answer, "application/json")
+    stream_floor = mock_client(sse_bytes(events), "text/event-stream")
+    with mock.router:
+        mock.chat.completions.create.response = json.loads(answer)
+        assert create(client).choices[0].message.content == ANSWER
+        call = median_pair(lambda: create(client), lambda: create(floor), calls=calls, rounds=rounds)
+        mock.chat.completions.create.response = lambda request: httpx.Response(200, content=Chunks())
+        assert consume(client) == consume(stream_floor) == len(events) - 1
+        stream = median_pair(lambda: consume(client), lambda: consume(stream_floor), calls=1, rounds=rounds)
+    return [
+        against("openai-responses (respx): non-streaming call", *call),
+        against("openai-responses (respx): 1,000-chunk stream", *stream),
+    ]
+
+
+def bench_httpserver(answer: bytes, events: list[Any], *, calls: int, rounds: int) -> list[Row]:
+    """pytest-httpserver: its werkzeug server on 127.0.0.1 serves the same JSON and SSE bytes."""
+    try:
+        from pytest_httpserver import HTTPServer
+    except ImportError:
+        return [Row("pytest-httpserver (werkzeug)", "not installed", target=f"to measure it: {ENABLE_ALTERNATIVES}")]
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    werkzeug_log = logging.getLogger("werkzeug")
+    level = werkzeug_log.level
+    werkzeug_log.setLevel(logging.WARNING)  # no access log on stderr (under pytest it would be captured)
+    try:
+        client = openai.OpenAI(base_url=server.url_for("/v1"), api_key="sk-alternative", max_retries=0)
+        sse = sse_bytes(events)
+        floor = mock_client(answer, "application/json")
+        stream_floor = mock_client(sse, "text/event-stream")
+        server.expect_request("/v1/chat/completions", method="POST").respond_with_data(
+            answer, content_type="application/json"
+        )
+        assert create(client).choices[0].message.content == ANSWER
+        call = median_pair(lambda: create(client), lambda: create(floor), calls=calls, rounds=rounds)
+        server.clear()
+        server.expect_request("/v1/chat/completions", method="POST").respond_with_data(
+            sse, content_type="text/event-stream"
+        )
+        assert consume(client) == consume(stream_floor) == len(events) - 1
+        stream = median_pair(lambda: consume(client), lambda: consume(stream_floor), calls=1, rounds=rounds)
+        server.check_assertions()
+    finally:
+        werkzeug_log.setLevel(level)
+        server.clear()
+        server.stop()
+    return [
+        against("pytest-httpserver (werkzeug): non-streaming call", *call),
+        against("pytest-httpserver (werkzeug): 1,000-chunk stream", *stream),
+    ]
+
+
+# ---------------------------------------------------------------- the rows, in table order
+
+
+def rows_socket(fake: FakeOpenAI, s: Settings) -> list[Row]:
+    fake_pair = bench_chat(fake, calls=s.calls, rounds=s.rounds)
+    bare = bench_bare_socket(answer_bytes(fake), calls=s.calls, rounds=s.rounds)
+    return [
+        against("chat.completions.create, non-streaming, socket", *fake_pair, limit=1.5),
+        against("(reference) the same call to a bare keep-alive socket server", *bare),
+    ]
+
+
+def rows_no_socket(fake: FakeOpenAI, s: Settings) -> list[Row]:
+    pair = bench_memory(fake, calls=s.calls, rounds=s.rounds)
+    return [against("chat.completions.create, non-streaming, no-socket", *pair, limit=1.15)]
+
+
+def rows_stream(fake: FakeOpenAI, s: Settings) -> list[Row]:
+    pair = bench_stream(fake, rounds=s.stream_rounds)
+    return [against("1,000-chunk stream, time to last chunk, socket", *pair, limit=1.5)]
+
+
+def rows_no_socket_stream(fake: FakeOpenAI, s: Settings) -> list[Row]:
+    pair = bench_stream(fake, rounds=s.stream_rounds, memory=True)
+    return [against("1,000-chunk stream, time to last chunk, no-socket", *pair, limit=1.15)]
+
+
+def rows_fixture(fake: FakeOpenAI, s: Settings) -> list[Row]:
+    f = bench_fixture(tests=s.fixture_tests, runs=s.fixture_runs)
+    label = f"fixture cost per test (mean {duration(f['fixture_mean'])}; the test alone: {duration(f['plain'])})"
+    ratio = f["fixture"] / f["empty"] if f["empty"] > 0 else None
+    return [Row(label, duration(f["fixture"]), duration(f["empty"]), ratio, "< 1 ms", f["fixture"] < 1e-3)]
+
+
+def rows_cold_start(fake: FakeOpenAI, s: Settings) -> list[Row]:
+    cold = bench_cold_start(answer_bytes(fake), runs=s.cold_runs)
+    fake.reset()
+    parts = f"import {duration(cold['import'])} + start {duration(cold['start'])} + request {duration(cold['request'])}"
+    label = f"cold start: plugin import + first validated answer ({parts})"
+    return [Row(label, duration(cold["total"]), duration(cold["sdk"]), None, "< 300 ms", cold["total"] < 0.3)]
+
+
+def rows_validation(fake: FakeOpenAI, s: Settings) -> list[Row]:
+    pair = bench_validation(calls=s.validation_calls, rounds=s.rounds)
+    return [against("validation of a 20-message, 10-tool chat request", *pair)]
+
+
+def rows_cassette(fake: FakeOpenAI, s: Settings) -> list[Row]:
+    results = bench_cassette(quick=s.calls < 200)
+    (small, (s_load, s_answer, s_http)), (large, (l_load, l_answer, l_http)) = sorted(results.items())
+    return [
+        Row(f"cassette replay, {small:,} interactions, per request over HTTP", duration(s_http)),
+        against(f"cassette replay, {large:,} interactions, per request over HTTP", l_http, s_http),
+        against(f"cassette lookup in-process, {large:,} vs {small:,} interactions", l_answer, s_answer),
+        against(f"cassette load (once), {large:,} vs {small:,} interactions", l_load, s_load),
+    ]
+
+
+def rows_memory(fake: FakeOpenAI, s: Settings) -> list[Row]:
+    n = s.memory_requests
+    m = bench_memory_use(fake, requests=n)
+    grown, left = m["after"] - m["baseline"], m["cleared"] - m["baseline"]
+    rss_note = (
+        f"RSS {size(m['rss_after'] - m['rss_baseline'])}, after reset {size(m['rss_cleared'] - m['rss_baseline'])}"
+    )
+    return [
+        Row(f"memory after {n:,} requests (Python heap; {rss_note})", f"+{size(grown)}", f"{size(grown / n)}/request"),
+        Row(
+            "memory after `fake.reset()`, over baseline",
+            size(left),
+            target="back to baseline (< 1% of growth)",
+            ok=left < 0.01 * grown,
+        ),
+    ]
+
+
+def rows_alternatives(fake: FakeOpenAI, s: Settings) -> list[Row]:
+    answer = answer_bytes(fake)
+    events = sse_events(fake, 1000)
+    fake.reset()
+    kwargs = {"calls": s.calls, "rounds": s.rounds}
+    return bench_openai_responses(answer, events, **kwargs) + bench_httpserver(answer, events, **kwargs)
+
+
+SECTIONS: dict[str, Callable[[FakeOpenAI, Settings], list[Row]]] = {
+    "socket": rows_socket,
+    "no-socket": rows_no_socket,
+    "stream": rows_stream,
+    "no-socket-stream": rows_no_socket_stream,
+    "fixture": rows_fixture,
+    "cold-start": rows_cold_start,
+    "validation": rows_validation,
+    "cassette": rows_cassette,
+    "memory": rows_memory,
+    "alternatives": rows_alternatives,
+}
+
+FLOORS = """\
+Floors:
+- per-call and stream rows, and the alternatives: the same SDK call through an in-memory MockTransport
+  returning the same bytes; ratio = median of the per-round ratios.
+- fixture: an empty fixture requesting what `fake_openai` requests; both are times over the same test
+  without a fixture, in `python -m pytest -q -p no:cacheprovider`.
+- cold start: the SDK's own first call through MockTransport, made (and not counted) first in the same
+  fresh process.
+- validation: `json.loads` of the same body.
+- cassette: the same measure at 20 interactions.
+- memory: per request kept in the log."""
+
+
+def environment() -> str:
+    versions = []
+    for name in ("openai", httpx.__name__, "werkzeug", "openai_responses", "respx", "pytest_httpserver"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        version = getattr(module, "__version__", None)
+        if version is None:
+            from importlib.metadata import PackageNotFoundError
+            from importlib.metadata import version as dist_version
+
+            try:
+                version = dist_version(name.replace("_", "-"))
+            except PackageNotFoundError:
+                version = "?"
+        versions.append(f"{name} {version}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"Python {platform.python_version()}, {', '.join(versions)}; "
+        f"{os.cpu_count()} CPUs, load average {load:.2f} at the start."
+    )
 
 
 def main() -> None:
     """Print the table."""
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repeats, rougher figures")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help=f"only these rows (repeat, or separate with commas): {', '.join(SECTIONS)}",
+    )
     args = parser.parse_args()
-    calls, rounds = (50, 5) if args.quick else (200, 11)
+    names = [n.strip() for given in args.only or [",".join(SECTIONS)] for n in given.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SECTIONS]
+    if unknown:
+        parser.error(f"unknown row(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    settings = Settings.make(args.quick)
 
-    rows = []
+    print(environment())
+    print()
+    header = ["measure", "figure", "floor", "ratio", "target", ""]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join(["---", "--:", "--:", "--:", "---", "---"]) + "|")
     with FakeOpenAI() as fake:
-        fake_t, floor_t = bench_chat(fake, calls=calls, rounds=rounds)
-        rows.append(("chat.completions.create, non-streaming", fake_t, floor_t))
-        fake_t, floor_t = bench_memory(fake, calls=calls, rounds=rounds)
-        rows.append(("chat.completions.create, no-socket mode", fake_t, floor_t))
-        fake_t, floor_t = bench_stream(fake, rounds=rounds)
-        rows.append(("1,000-chunk stream, time to last chunk", fake_t, floor_t))
-
-    print(f"{'measure':44} {'fakeopenai':>12} {'floor':>12} {'ratio':>7}")
-    for name, fake_t, floor_t in rows:
-        print(f"{name:44} {fake_t * 1e6:10.0f}µs {floor_t * 1e6:10.0f}µs {fake_t / floor_t:6.2f}x")
+        for name in SECTIONS:
+            if name in names:
+                for row in SECTIONS[name](fake, settings):
+                    print("| " + " | ".join(row.cells()) + " |", flush=True)
+    print()
+    print(FLOORS)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -13,8 +14,10 @@ from werkzeug.routing import Map, Rule
 from werkzeug.test import EnvironBuilder
 
 from ._errors import ApiError, ConfigurationError, error_for_status
-from ._http import EventStream, JsonResponse, Response, SseEvent, StartResponse, to_wsgi
-from ._journal import Call
+from ._http import EventStream, JsonResponse, Response, StartResponse, to_wsgi
+from ._journal import Call, EventLog
+from ._json import TooDeeplyNested
+from ._json import loads as loads_json
 from ._multipart import MultipartError, parse_multipart
 from ._requests import RequestView
 from ._script import Fault
@@ -65,7 +68,6 @@ class App:
         self.state = state
         state.dispatch = self.internal_request
         self.routes = list(routes if routes is not None else all_routes())
-        self.url_map = Map([Rule(r.rule, endpoint=r, methods=[r.method]) for r in self.routes], strict_slashes=False)
         self._static = {(r.method, r.rule): r for r in self.routes if "<" not in r.rule}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -86,27 +88,23 @@ class App:
         body: Iterable[bytes]
         per_event = call is not None and call.delivery is not None
         if call is not None and isinstance(response, EventStream):
-            collected: list[str] = []
-            body = self._guarded(
-                to_wsgi(response, start_response, headers, _collector(collected), batch=not per_event),
-                lambda: _parse_events(call, collected),
-            )
+            events = EventLog()
+            call.response = events
+            body = self._guarded(to_wsgi(response, start_response, headers, events.add, batch=not per_event))
         else:
             body = to_wsgi(response, start_response, headers)
         if call is not None and call.delivery is not None:
             return call.delivery.wrap(body, streaming=streaming, wake=self.state.wake)
         return body
 
-    def _guarded(self, body: Iterable[bytes], finish: Callable[[], None]) -> Iterator[bytes]:
-        """Stream `body`; an exception mid-stream ends the stream and reaches the test; `finish` runs at the end."""
+    def _guarded(self, body: Iterable[bytes]) -> Iterator[bytes]:
+        """Stream `body`; an exception mid-stream ends the stream and reaches the test."""
         try:
             yield from body
         except DropConnection:
             raise
         except Exception as exc:  # noqa: BLE001
             self.state.record_error(exc)
-        finally:
-            finish()
 
     def _answer(self, environ: dict[str, Any]) -> tuple[Call[Any], Response]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -182,6 +180,11 @@ class App:
         except ValueError:
             return int(status[0].split()[0]), data.decode("utf-8", "replace")
 
+    @cached_property
+    def url_map(self) -> Map:
+        """The werkzeug map of routes with path arguments (built on first use: building it takes 40 ms)."""
+        return Map([Rule(r.rule, endpoint=r, methods=[r.method]) for r in self.routes], strict_slashes=False)
+
     def _route(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
         static = self._static.get((method, path))
         if static is not None:
@@ -222,7 +225,10 @@ class App:
             length = 0
         if length > limit:
             raise _Refusal(_too_large(limit))
-        raw = environ["wsgi.input"].read(limit + 1)
+        try:
+            raw = environ["wsgi.input"].read(limit + 1)
+        except OSError as error:  # a malformed chunked body, or the client went away mid-body
+            raise _Refusal(_unreadable(error)) from None
         if len(raw) > limit:
             raise _Refusal(_too_large(limit))
         full_type = environ.get("CONTENT_TYPE", "")
@@ -243,7 +249,10 @@ class App:
         if content_type and content_type != "application/json" and not content_type.endswith("+json"):
             raise _Refusal(ApiError(400, f"Invalid Content-Type header ({content_type}), expected application/json."))
         try:
-            body = json.loads(raw)
+            body = loads_json(raw)
+        except TooDeeplyNested as error:
+            problem = Problem(message=f"{error} {_BAD_JSON}", param=None, code=None, json_path="$")
+            raise _Refusal(ApiError(400, _BAD_JSON), problem) from None
         except ValueError:
             raise _Refusal(ApiError(400, _BAD_JSON)) from None
         if not isinstance(body, dict):
@@ -281,6 +290,10 @@ def _too_large(limit: int) -> ApiError:
     )
 
 
+def _unreadable(error: OSError) -> ApiError:
+    return ApiError(400, f"The request body could not be read ({error}).", headers={"Connection": "close"})
+
+
 def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
     headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key[:5] == "HTTP_"}
     if environ.get("CONTENT_TYPE"):
@@ -294,7 +307,10 @@ def _drain(environ: Mapping[str, Any], limit: int = 1 << 20) -> None:
     """Read and drop a body nobody needs, so the connection can serve the next request."""
     stream = environ.get("wsgi.input")
     while stream is not None and limit > 0:
-        chunk = stream.read(min(65536, limit))
+        try:
+            chunk = stream.read(min(65536, limit))
+        except OSError as error:
+            raise _Refusal(_unreadable(error)) from None
         if not chunk:
             break
         limit -= len(chunk)
@@ -302,7 +318,7 @@ def _drain(environ: Mapping[str, Any], limit: int = 1 << 20) -> None:
 
 def _record_response(call: Call[Any], response: Response) -> None:
     if isinstance(response, EventStream):
-        call.status, call.response = 200, []
+        call.status = 200
     elif isinstance(response, JsonResponse):
         call.status, call.response = response.status, response.body
     elif isinstance(response, ApiError):
@@ -314,16 +330,3 @@ def _record_response(call: Call[Any], response: Response) -> None:
                 call.response = json.loads(response.content)
             except ValueError:
                 pass
-
-
-def _collector(collected: list[str]) -> Callable[[SseEvent], None]:
-    return lambda event: collected.append(event.data)
-
-
-def _parse_events(call: Call[Any], collected: list[str]) -> None:
-    """Log a stream's events, parsed, once it has been sent (parsing costs nothing on the way)."""
-    for data in collected:
-        try:
-            call.response.append(json.loads(data))
-        except ValueError:
-            call.response.append(data)

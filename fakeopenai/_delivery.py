@@ -47,17 +47,24 @@ class Delivery:
             yield from body
 
     def _events(self, events: Iterable[bytes], wake: threading.Event) -> Iterator[bytes]:
-        for sent, event in enumerate(events):
-            if sent == self.malformed_after:
-                yield MALFORMED_EVENT
+        # The next event is drawn only once it will be sent: drawing it logs it in the call's response.
+        pending = iter(events)
+        sent = 0
+        while True:
             if sent == self.cut_after:
                 raise DropConnection
             if sent == self.stall_after:
                 wake.wait(self.stall_for)
                 raise DropConnection
+            event = next(pending, None)
+            if event is None:
+                return
+            if sent == self.malformed_after:
+                yield MALFORMED_EVENT
             if sent and self.event_delay:
                 wake.wait(self.event_delay)
             yield event
+            sent += 1
 
     @staticmethod
     def _slowly(content: bytes, rate: int, wake: threading.Event) -> Iterator[bytes]:

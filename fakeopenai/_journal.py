@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, overload
 
 from ._delivery import Delivery
+from ._http import SseEvent
 from ._requests import RequestView
 from ._validation import Problem
 
@@ -61,6 +63,52 @@ class Call(Generic[R]):
         model = self.request.model
         extra = f" model={model!r}" if model else ""
         return f"#{self.index} {self.method} {self.path}{extra} -> {self.status}"
+
+
+class EventLog(Sequence[Any]):
+    """The events of a streamed answer as they were sent: each `data` payload, parsed as JSON when it is JSON.
+
+    Events are kept raw while they stream and parsed when first read, so logging costs the stream nothing.
+    """
+
+    def __init__(self) -> None:
+        self._raw: list[str] = []
+        self._parsed: dict[int, Any] = {}
+
+    def add(self, event: SseEvent) -> None:
+        """Log one event (called as it is sent)."""
+        self._raw.append(event.data)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._raw)))]
+        position = index + len(self._raw) if index < 0 else index
+        if position not in self._parsed:
+            data = self._raw[position]
+            try:
+                self._parsed[position] = json.loads(data)
+            except ValueError:
+                self._parsed[position] = data
+        return self._parsed[position]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(list(self))
 
 
 class CallList(list[Call[R]]):

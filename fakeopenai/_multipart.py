@@ -36,6 +36,8 @@ def parse_multipart(raw: bytes, content_type: str) -> dict[str, Any]:
         raise MultipartError(f"Could not parse the multipart form: {error}.") from None
     if not raw.rstrip().endswith(b"--" + boundary.encode("latin-1") + b"--"):
         raise MultipartError("Could not parse the multipart form: the closing boundary is missing.")
+    if None in form or None in files:
+        raise MultipartError("Could not parse the multipart form: a part has no name in its Content-Disposition.")
     body: dict[str, Any] = {}
     for key in form.keys():
         values = form.getlist(key)

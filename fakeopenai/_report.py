@@ -12,7 +12,7 @@ from ._state import State
 
 
 def _request_line(call: Call[Any]) -> str:
-    body = json.dumps(call.body)
+    body = json.dumps(call.body, default=repr)  # a form body holds `FilePart`s
     if len(body) > 300:
         body = body[:300] + "…"
     return f"{call.describe()}\n      body: {body}"

@@ -121,8 +121,15 @@ class Match:
             reasons.append(f"last user message {request.last_user_message[:80]!r} does not match {self.user_message!r}")
         if self.tool is not None and self.tool not in request.tool_names:
             reasons.append(f"tools offered are {request.tool_names}, not {self.tool!r}")
-        if self.when is not None and not self.when(request):
-            reasons.append(f"{getattr(self.when, '__name__', 'the predicate')} returned False")
+        if self.when is not None:
+            name = getattr(self.when, "__name__", "the predicate")
+            try:
+                matched = bool(self.when(request))
+            except Exception as exc:  # noqa: BLE001 - a report must not fail on the test's own predicate
+                reasons.append(f"{name} raised {type(exc).__name__}: {exc}")
+            else:
+                if not matched:
+                    reasons.append(f"{name} returned False")
         return reasons
 
     def describe(self) -> str:

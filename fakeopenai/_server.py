@@ -133,15 +133,11 @@ class _Handler(socketserver.StreamRequestHandler):
             environ["wsgi.input"] = DechunkedInput(cast(Any, self.rfile))
             body: _BoundedInput | None = None
         else:
-            try:
-                length = int(environ.get("CONTENT_LENGTH") or 0)
-            except ValueError:
+            declared = environ.get("CONTENT_LENGTH") or "0"
+            if not (declared.isascii() and declared.isdigit()):  # int() would take "+5", " 5" and "1_0"
                 self._send_error(400, "Invalid Content-Length header.")
                 return False
-            if length < 0:
-                self._send_error(400, "Invalid Content-Length header.")
-                return False
-            body = _BoundedInput(cast(IO[bytes], self.rfile), length)
+            body = _BoundedInput(cast(IO[bytes], self.rfile), int(declared))
             environ["wsgi.input"] = body
         if environ.get("HTTP_EXPECT", "").lower() == "100-continue":
             self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
@@ -210,6 +206,7 @@ class _Handler(socketserver.StreamRequestHandler):
     def _run_app(self, environ: dict[str, Any]) -> bool:
         """Run the application and write its response; True if it asked to close the connection."""
         response: dict[str, Any] = {}
+        head_only = environ["REQUEST_METHOD"] == "HEAD"  # the head a GET would get, and no content
 
         def start_response(
             status: str, headers: list[tuple[str, str]], exc_info: Any = None
@@ -234,7 +231,9 @@ class _Handler(socketserver.StreamRequestHandler):
 
         def write(data: bytes) -> None:
             prefix = b"" if response.get("sent") else head()
-            if data and response.get("chunked"):
+            if head_only:
+                data = b""
+            elif data and response.get("chunked"):
                 data = b"%x\r\n%s\r\n" % (len(data), data)
             self.wfile.write(prefix + data)
 
@@ -249,7 +248,7 @@ class _Handler(socketserver.StreamRequestHandler):
                             write(chunk)
                 if not response.get("sent"):
                     write(b"")
-                if response.get("chunked"):
+                if response.get("chunked") and not head_only:
                     self.wfile.write(b"0\r\n\r\n")
             finally:
                 close = getattr(result, "close", None)

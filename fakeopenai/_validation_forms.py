@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 
+from ._json import loads as loads_json
 from ._validation_checkers import ANY, Array, Node, Number, Object, Union
 from ._validation_kinds import FormString, kind_of
 
@@ -74,7 +74,7 @@ def _convert(text: str, node: Node) -> object:
         if node.kinds == {"boolean"} and text.lower() in ("true", "false"):
             return text.lower() == "true"
         if isinstance(node, (Object, Array)):
-            parsed = json.loads(text)
+            parsed = loads_json(text)
             return parsed if kind_of(parsed) in node.kinds else _UNCONVERTED
         if node.kinds == {"null"} and text in ("", "null"):
             return None

@@ -39,6 +39,11 @@ def test_app_refuses_invalid_bodies_and_unknown_paths() -> None:
     missing = client.get("/v1/nowhere", headers=AUTH)
     assert missing.status_code == 404
     assert missing.json == {  # type: ignore[comparison-overlap]
-        "error": {"message": "Invalid URL (GET /v1/nowhere)", "type": "invalid_request_error", "param": None, "code": None}
+        "error": {
+            "message": "Invalid URL (GET /v1/nowhere)",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": None,
+        }
     }
     assert [c.status for c in fake.calls] == [400, 404]

@@ -139,7 +139,9 @@ def test_options_named_in_the_docs_exist() -> None:
 
 
 def test_mkdocs_build_strict(tmp_path: Path) -> None:
-    result = run("-m", "mkdocs", "build", "--strict", "--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", str(tmp_path))
+    result = run(
+        "-m", "mkdocs", "build", "--strict", "--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", str(tmp_path)
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "index.html").is_file()
     assert "--8&lt;--" not in (tmp_path / "quickstart" / "index.html").read_text(encoding="utf-8")

@@ -125,7 +125,9 @@ def test_invalid_option_value_lists_the_choices(pytester: pytest.Pytester) -> No
 
 def test_help_lists_the_group_and_marker(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--help")
-    result.stdout.fnmatch_lines(["*fake OpenAI API (fakeopenai)*", "*--fakeopenai-validate*", "*fakeopenai_teardown_check*"])
+    result.stdout.fnmatch_lines(
+        ["*fake OpenAI API (fakeopenai)*", "*--fakeopenai-validate*", "*fakeopenai_teardown_check*"]
+    )
     markers = pytester.runpytest_subprocess("--markers")
     markers.stdout.fnmatch_lines(["*@pytest.mark.fakeopenai(validate=True, teardown_check=True, block_real_api=True)*"])
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from functools import cache
 
 from ._route import Route
 
 
-def all_routes() -> list[Route]:
+@cache
+def all_routes() -> tuple[Route, ...]:
     """Every route the fake serves, gathered from the public modules of this package."""
     routes: list[Route] = []
     for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if not module.name.startswith("_"):
             routes += importlib.import_module(f"{__name__}.{module.name}").ROUTES
-    return routes
+    return tuple(routes)
 
 
 __all__ = ["Route", "all_routes"]

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .._json import loads as loads_json
+
 MAX_REQUESTS = 50_000
 MAX_EMBEDDING_INPUTS = 50_000
 _REQUIRED = ("custom_id", "method", "url", "body")
@@ -86,7 +88,7 @@ def read_batch(content: bytes, endpoint: str) -> tuple[list[BatchLine], list[dic
 
 def _read_line(number: int, text: str, endpoint: str, errors: list[dict[str, Any]]) -> BatchLine | None:
     try:
-        value = json.loads(text)
+        value = loads_json(text)
     except ValueError:
         value = None
     if not isinstance(value, Mapping):

@@ -15,6 +15,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from .._json import loads as loads_json
 from .._state import State
 from ._evals_graders import GraderError, Usage, grade, lookup, render_messages
 from ._evals_objects import new_output_item
@@ -37,7 +38,7 @@ def items_of(state: State, source: Mapping[str, Any]) -> list[dict[str, Any]] | 
         for number, line in enumerate(bytes(row.get("_content") or b"").decode("utf-8", "replace").splitlines(), 1):
             if line.strip():
                 try:
-                    rows.append(dict(json.loads(line)))
+                    rows.append(dict(loads_json(line)))
                 except (ValueError, TypeError):
                     return f"Line {number} of file {origin.get('id')} is not a JSON object."
         return rows
@@ -157,7 +158,7 @@ def _input_messages(template: Mapping[str, Any], item: dict[str, Any]) -> list[d
 
 def _json_object(text: str) -> dict[str, Any] | None:
     try:
-        value = json.loads(text)
+        value = loads_json(text)
     except ValueError:
         return None
     return value if isinstance(value, dict) else None

@@ -8,8 +8,7 @@ file are checked later, when a batch or a job validates them.
 
 from __future__ import annotations
 
-import json
-
+from .._json import loads as loads_json
 from .._multipart import FilePart
 from .._requests import RequestView
 from .._validation import Problem
@@ -41,7 +40,7 @@ def _jsonl_problem(content: bytes) -> str | None:
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = loads_json(line)
         except ValueError:
             value = None
         if not isinstance(value, dict):

@@ -9,10 +9,10 @@ prompts plus any fields the grader reads.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from .._json import loads as loads_json
 from .._tokens import count_tokens
 
 MIN_TRAINING_EXAMPLES = 10
@@ -25,7 +25,7 @@ def read_examples(content: bytes) -> list[Any]:
     for line in content.decode("utf-8", "replace").splitlines():
         if line.strip():
             try:
-                examples.append(json.loads(line))
+                examples.append(loads_json(line))
             except ValueError:
                 examples.append(None)
     return examples

@@ -24,6 +24,8 @@ def translate(text: str, language: str) -> str:
 @pytest.fixture(autouse=True)
 def empty_cache() -> None:
     translate.cache_clear()
+
+
 # --8<-- [end:code]
 
 
@@ -41,6 +43,8 @@ def test_the_request_sent(fake_openai: FakeOpenAI) -> None:
             {"role": "user", "content": "Hello"},
         ],
     )
+
+
 # --8<-- [end:mock-style]
 
 
@@ -52,6 +56,8 @@ def test_what_the_request_said(fake_openai: FakeOpenAI) -> None:
     assert "German" in request.system_prompt
     assert request.last_user_message == "Good morning"
     assert request["temperature"] == 0  # any field of the JSON body
+
+
 # --8<-- [end:views]
 
 
@@ -72,6 +78,8 @@ def test_the_cache_saves_a_request(fake_openai: FakeOpenAI) -> None:
         ]
     )
     assert [request.last_user_message for request in calls.requests] == ["Hello", "Bye"]
+
+
 # --8<-- [end:count]
 
 
@@ -85,4 +93,6 @@ def test_one_call_in_full(fake_openai: FakeOpenAI) -> None:
     assert call.headers["authorization"] == f"Bearer {fake_openai.api_key}"
     assert call.answered_by == "script"
     assert call.response["choices"][0]["message"]["content"] == "Ciao"
+
+
 # --8<-- [end:call]

@@ -58,6 +58,8 @@ def evaluate_prompt(prompt: str) -> float:
     while run.status in ("queued", "in_progress"):
         run = client.evals.runs.retrieve(run.id, eval_id=evaluation.id)
     return run.result_counts.passed / run.result_counts.total
+
+
 # --8<-- [end:code]
 
 
@@ -79,4 +81,6 @@ def test_the_eval_grades_each_answer(fake_openai: FakeOpenAI) -> None:
     first, second = fake_openai.evals.output_items(run["id"])
     assert first["status"] == "pass" and second["status"] == "fail"
     assert first["sample"]["input"][0] == {"role": "developer", "content": "Answer with the city only."}
+
+
 # --8<-- [end:test]

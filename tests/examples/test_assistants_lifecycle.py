@@ -21,6 +21,8 @@ def wait_for_run(thread_id: str, run_id: str, timeout: float = 5.0) -> str:
             client.beta.threads.runs.cancel(run_id, thread_id=thread_id)
             return "cancelled"
         time.sleep(0.01)
+
+
 # --8<-- [end:code]
 
 
@@ -40,6 +42,8 @@ def test_the_poller_sees_the_run_progress(fake_openai: FakeOpenAI) -> None:
 
     statuses = [c.response["status"] for c in fake_openai.calls if c.operation == "beta.threads.runs.retrieve"]
     assert statuses == ["queued", "in_progress", "in_progress", "completed"]
+
+
 # --8<-- [end:polls]
 
 
@@ -52,6 +56,8 @@ def test_a_stuck_run_is_cancelled(fake_openai: FakeOpenAI) -> None:
 
     assert fake_openai.runs.get(run_id)["status"] == "cancelling"  # still held
     assert fake_openai.runs.advance(run_id)["status"] == "cancelled"
+
+
 # --8<-- [end:hold]
 
 
@@ -62,4 +68,6 @@ def test_an_expired_run(fake_openai: FakeOpenAI) -> None:
     fake_openai.runs.expire(run_id)  # as if its ten minutes had passed
 
     assert wait_for_run(thread_id, run_id) == "expired"
+
+
 # --8<-- [end:expire]

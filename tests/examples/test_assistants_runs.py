@@ -34,6 +34,8 @@ def ask_support(question: str, thread_id: str | None = None) -> tuple[str, str]:
         raise RuntimeError(f"The run ended {run.status}: {run.last_error}")
     reply = client.beta.threads.messages.list(thread_id, run_id=run.id).data[0]
     return reply.content[0].text.value, thread_id
+
+
 # --8<-- [end:code]
 
 
@@ -65,6 +67,8 @@ def test_support_answers_from_the_order(fake_openai: FakeOpenAI) -> None:
     # What the model saw on its second turn: the tool's output.
     [result] = fake_openai.runs.turns[-1].tool_results
     assert result.name == "lookup_order" and result.json()["status"] == "shipped"
+
+
 # --8<-- [end:test]
 
 
@@ -78,6 +82,8 @@ def test_a_conversation_goes_on(fake_openai: FakeOpenAI) -> None:
 
     assert answer == "Hello again, Ana!"
     assert [m["role"] for m in fake_openai.threads.messages("thread_ana")] == ["user", "user", "assistant"]
+
+
 # --8<-- [end:seed-thread]
 
 
@@ -88,4 +94,6 @@ def test_a_failed_run_is_reported(fake_openai: FakeOpenAI) -> None:
 
     with pytest.raises(RuntimeError, match="rate_limit_exceeded"):
         ask_support("Where is my order?")
+
+
 # --8<-- [end:failure]

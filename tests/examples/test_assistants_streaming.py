@@ -42,6 +42,8 @@ def stream_answer(assistant_id: str, thread_id: str) -> str:
             s.until_done()
         run = handler.current_run
     return handler.text
+
+
 # --8<-- [end:code]
 
 
@@ -65,4 +67,6 @@ def test_streamed_run_with_a_tool_call(fake_openai: FakeOpenAI) -> None:
     assert second.request["tool_outputs"][0]["output"] == "18°C in Paris"
     [run] = fake_openai.runs.all()
     assert run["status"] == "completed"
+
+
 # --8<-- [end:test]

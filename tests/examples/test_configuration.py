@@ -15,6 +15,8 @@ def test_a_parameter_the_schemas_do_not_know_yet(fake_openai: FakeOpenAI) -> Non
 
     assert reply.choices[0].message.content
     fake_openai.chat.calls.assert_called_with(brand_new_option=True)
+
+
 # --8<-- [end:validate]
 
 
@@ -30,6 +32,8 @@ class TestScriptsThatMayGoUnused:
         )
 
         assert reply.choices[0].message.content == "yes"
+
+
 # --8<-- [end:teardown]
 
 

@@ -9,6 +9,8 @@ def complete_line(prefix: str) -> str:
     client = openai.OpenAI()
     completion = client.completions.create(model="gpt-3.5-turbo-instruct", prompt=prefix, max_tokens=32, stop=["\n"])
     return prefix + completion.choices[0].text
+
+
 # --8<-- [end:code]
 
 
@@ -18,6 +20,8 @@ def test_complete_line(fake_openai: FakeOpenAI) -> None:
 
     assert complete_line("Hello,") == "Hello, world!"
     fake_openai.completions.calls.assert_called_once_with(prompt="Hello,", stop=["\n"])
+
+
 # --8<-- [end:scripted]
 
 
@@ -27,6 +31,8 @@ def test_complete_line_with_the_simulator(fake_openai: FakeOpenAI) -> None:
 
     assert line.startswith("Dear customer, ") and "\n" not in line
     assert line == complete_line("Dear customer,")  # same request, same answer
+
+
 # --8<-- [end:simulated]
 
 
@@ -46,6 +52,8 @@ def test_prompt_logprob(fake_openai: FakeOpenAI) -> None:
 
     assert score < 0
     assert fake_openai.completions.calls.last.response["choices"][0]["text"] == "The cat sat on the mat."
+
+
 # --8<-- [end:logprobs]
 
 
@@ -60,4 +68,6 @@ def test_streamed_choices(fake_openai: FakeOpenAI) -> None:
         texts[choice.index] += choice.text  # chunks of both prompts arrive interleaved
 
     assert all(texts)
+
+
 # --8<-- [end:stream]

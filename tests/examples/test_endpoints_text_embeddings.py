@@ -17,6 +17,8 @@ def search(query: str, documents: list[str]) -> list[str]:
 
     ranked = sorted(zip(documents, document_vectors, strict=True), key=lambda pair: similarity(pair[1]), reverse=True)
     return [document for document, _ in ranked]
+
+
 # --8<-- [end:code]
 
 
@@ -29,6 +31,8 @@ def test_search_ranks_the_related_document_first(fake_openai: FakeOpenAI) -> Non
     ]
 
     assert search("How do I reset my password?", documents)[0] == documents[1]
+
+
 # --8<-- [end:simulated]
 
 
@@ -43,6 +47,8 @@ def test_search_with_pinned_vectors(fake_openai: FakeOpenAI) -> None:
     fake_openai.embeddings.pin("far", axis(5))
 
     assert search("query", ["far", "close"]) == ["close", "far"]
+
+
 # --8<-- [end:pin]
 
 
@@ -55,4 +61,6 @@ def test_shortened_vectors(fake_openai: FakeOpenAI) -> None:
 
     assert len(vector) == 256
     assert math.isclose(math.sqrt(sum(x * x for x in vector)), 1.0, abs_tol=1e-6)
+
+
 # --8<-- [end:dimensions]

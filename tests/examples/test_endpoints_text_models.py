@@ -9,6 +9,8 @@ def fine_tuned_models() -> list[str]:
     models = openai.OpenAI().models.list()
     mine = [m for m in models if m.id.startswith("ft:")]
     return [m.id for m in sorted(mine, key=lambda m: m.created, reverse=True)]
+
+
 # --8<-- [end:code]
 
 
@@ -21,6 +23,8 @@ def test_fine_tuned_models(fake_openai: FakeOpenAI) -> None:
         "ft:gpt-4o-mini-2024-07-18:acme::newer",
         "ft:gpt-4o-mini-2024-07-18:acme::older",
     ]
+
+
 # --8<-- [end:add]
 
 
@@ -34,6 +38,8 @@ def test_delete_a_fine_tuned_model(fake_openai: FakeOpenAI) -> None:
     assert deleted.deleted is True
     assert "ft:davinci-002:acme::retire-me" not in fake_openai.models
     assert fine_tuned_models() == []
+
+
 # --8<-- [end:delete]
 
 
@@ -47,4 +53,6 @@ def test_code_survives_a_missing_model(fake_openai: FakeOpenAI) -> None:
         assert error.code == "model_not_found"
     else:
         raise AssertionError("expected a 404")
+
+
 # --8<-- [end:remove]

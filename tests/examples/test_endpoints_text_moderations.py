@@ -11,6 +11,8 @@ def publish(comment: str) -> str:
         flagged = sorted(name for name, value in result.categories.model_dump(by_alias=True).items() if value)
         return "rejected: " + ", ".join(flagged)
     return "published"
+
+
 # --8<-- [end:code]
 
 
@@ -20,6 +22,8 @@ def test_publish(fake_openai: FakeOpenAI) -> None:
 
     assert publish("Have a nice day!") == "published"
     assert publish("You are an idiot.") == "rejected: harassment"
+
+
 # --8<-- [end:flag]
 
 
@@ -30,6 +34,8 @@ def test_several_categories_and_a_score(fake_openai: FakeOpenAI) -> None:
     assert publish("I will hurt you.") == "rejected: harassment/threatening, violence"
     result = fake_openai.moderations.calls.last.response["results"][0]
     assert result["category_scores"]["violence"] == 0.97
+
+
 # --8<-- [end:several]
 
 
@@ -52,4 +58,6 @@ def test_an_image_is_moderated_with_its_text(fake_openai: FakeOpenAI) -> None:
     assert result.flagged and result.categories.violence_graphic
     assert result.category_applied_input_types.violence_graphic == ["text", "image"]
     assert result.category_applied_input_types.hate == ["text"]
+
+
 # --8<-- [end:image]

@@ -28,6 +28,8 @@ class SummarizeTest(unittest.TestCase):
 
             self.assertEqual(summary, "Cats sleep most of the day.")
             fake.chat.calls.assert_called_once()
+
+
 # --8<-- [end:with]
 
 
@@ -55,4 +57,6 @@ class SharedServerTest(unittest.TestCase):
         client = self.fake.client()  # an openai.OpenAI already pointed at the fake
         reply = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "Hi"}])
         self.assertTrue(reply.choices[0].message.content)
+
+
 # --8<-- [end:shared]

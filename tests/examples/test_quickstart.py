@@ -15,6 +15,8 @@ def summarize(text: str) -> str:
         ],
     )
     return reply.choices[0].message.content or ""
+
+
 # --8<-- [end:code]
 
 
@@ -28,6 +30,8 @@ def test_summarize(fake_openai: FakeOpenAI) -> None:
     request = fake_openai.chat.calls.last.request
     assert request.model == "gpt-4o-mini"
     assert request.system_prompt == "Summarize the text in one sentence."
+
+
 # --8<-- [end:test]
 
 
@@ -38,4 +42,6 @@ def test_summarize_with_the_simulator(fake_openai: FakeOpenAI) -> None:
 
     assert first and first == summarize("Cats sleep 12 to 16 hours a day.")
     assert fake_openai.chat.calls.last.answered_by == "simulator"
+
+
 # --8<-- [end:simulator]

@@ -27,6 +27,8 @@ def test_capital(fake_openai: FakeOpenAI) -> None:
         model="gpt-4o-mini", messages=[{"role": "user", "content": "What is the capital of France?"}]
     )
     assert fake_openai.chat.calls.last.answered_by == "cassette"
+
+
 # --8<-- [end:replay]
 
 
@@ -40,6 +42,8 @@ def test_streamed_capital(fake_openai: FakeOpenAI) -> None:
 
     assert len(pieces) > 3  # replayed event by event, as recorded
     assert "Paris" in "".join(pieces)
+
+
 # --8<-- [end:stream]
 
 
@@ -52,6 +56,8 @@ def test_italy(fake_openai: FakeOpenAI) -> None:
 @pytest.mark.fakeopenai(cassette="geography")
 def test_spain(fake_openai: FakeOpenAI) -> None:
     assert "Madrid" in ask("What is the capital of Spain?")
+
+
 # --8<-- [end:shared]
 
 
@@ -70,6 +76,8 @@ def test_a_rate_limit_in_a_recorded_session(fake_openai: FakeOpenAI) -> None:
 
     assert "Rome" in ask_politely("What is the capital of Italy?")  # from the cassette
     assert ask_politely("What is the capital of Spain?") == "The model is busy; try again in a minute."
+
+
 # --8<-- [end:inject]
 
 
@@ -84,4 +92,6 @@ def test_a_cassette_outside_pytest_fixtures() -> None:
             model="gpt-4o-mini", messages=[{"role": "user", "content": "What is the capital of France?"}]
         )
     assert "Paris" in (reply.choices[0].message.content or "")
+
+
 # --8<-- [end:outside]

@@ -22,6 +22,8 @@ def hide_emails(document: Any) -> Any:
 def fakeopenai_config() -> dict[str, Any]:
     """Every test in this module uses its own cassette, with these settings."""
     return {"cassette": True, "match_ignore": ["user"], "redact": hide_emails}
+
+
 # --8<-- [end:config]
 
 
@@ -39,4 +41,6 @@ def test_support_reply(fake_openai: FakeOpenAI) -> None:
         "Done: I told jane.doe@acme.test that her order has shipped.",  # while recording
         "Done: I told someone@example.com that her order has shipped.",  # replayed
     )
+
+
 # --8<-- [end:test]

@@ -21,6 +21,8 @@ def test_rate_limit_gives_a_polite_answer(fake_openai: FakeOpenAI) -> None:
     fake_openai.chat.respond_with_error(429, headers={"Retry-After": "20"})
 
     assert answer("Hello?") == "We're busy, please try again in a minute."
+
+
 # --8<-- [end:fallback]
 
 
@@ -29,6 +31,8 @@ def test_an_answer_cut_off_at_max_tokens(fake_openai: FakeOpenAI) -> None:
     fake_openai.chat.respond_with_message("The short answer is", finish_reason="length")
 
     assert answer("Explain everything.") == "The short answer is […]"
+
+
 # --8<-- [end:cut-off]
 
 
@@ -43,6 +47,8 @@ def test_the_sdk_retries_a_server_error(fake_openai: FakeOpenAI) -> None:
 
     assert reply.choices[0].message.content == "Hello!"
     assert [call.status for call in fake_openai.chat.calls] == [500, 200]
+
+
 # --8<-- [end:retry]
 
 
@@ -60,4 +66,6 @@ def test_context_length_error_reaches_the_caller(fake_openai: FakeOpenAI) -> Non
 
     assert caught.value.code == "context_length_exceeded"
     assert caught.value.param == "messages"
+
+
 # --8<-- [end:custom]

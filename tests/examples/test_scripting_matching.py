@@ -25,6 +25,8 @@ def test_answer_by_what_the_user_asked(fake_openai: FakeOpenAI) -> None:
     # Requests come in any order; each script answers the one it matches.
     assert triage("The app crashed twice today") == "bug"
     assert triage("I was charged twice") == "billing"
+
+
 # --8<-- [end:user-message]
 
 
@@ -35,6 +37,8 @@ def test_answer_by_model(fake_openai: FakeOpenAI) -> None:
 
     assert triage("It's broken", model="gpt-4o") == "bug"
     assert triage("It's broken") == "other"
+
+
 # --8<-- [end:model]
 
 
@@ -47,4 +51,6 @@ def test_answer_by_any_condition(fake_openai: FakeOpenAI) -> None:
     fake_openai.chat.respond_with_message("billing", when=is_triage, always=True)
 
     assert triage("Where is my invoice?") == "billing"
+
+
 # --8<-- [end:when]

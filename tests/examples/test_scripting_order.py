@@ -14,6 +14,8 @@ def triage(ticket: str, model: str = "gpt-4o-mini") -> str:
         ],
     )
     return (reply.choices[0].message.content or "").strip().lower()
+
+
 # --8<-- [end:triage]
 
 
@@ -25,6 +27,8 @@ def test_answers_are_used_in_order(fake_openai: FakeOpenAI) -> None:
     assert triage("I was charged twice") == "billing"
     assert triage("The app crashes on start") == "bug"
     assert triage("Do you have a dark mode?") == "other"
+
+
 # --8<-- [end:in-order]
 
 
@@ -36,6 +40,8 @@ def test_times_and_always(fake_openai: FakeOpenAI) -> None:
     answers = [triage(ticket) for ticket in ["refund?", "invoice?", "hello", "thanks"]]
 
     assert answers == ["billing", "billing", "other", "other"]
+
+
 # --8<-- [end:times]
 
 
@@ -45,4 +51,6 @@ def test_answer_objects(fake_openai: FakeOpenAI) -> None:
 
     assert triage("I was charged twice") == "billing"
     assert [call.status for call in fake_openai.chat.calls] == [503, 200]
+
+
 # --8<-- [end:objects]

@@ -25,6 +25,8 @@ def test_stream_arrives_in_the_scripted_pieces(fake_openai: FakeOpenAI) -> None:
     fake_openai.chat.respond_with_message("Hello there!", chunks=["Hel", "lo ", "there!"])
 
     assert list(stream_answer("Hi")) == ["Hel", "lo ", "there!"]
+
+
 # --8<-- [end:text]
 
 
@@ -39,6 +41,8 @@ def test_the_events_on_the_wire(fake_openai: FakeOpenAI) -> None:
     assert events[-3]["choices"][0]["finish_reason"] == "stop"
     assert events[-2]["choices"] == [] and events[-2]["usage"]["completion_tokens"] > 0
     assert events[-1] == "[DONE]"
+
+
 # --8<-- [end:events]
 
 
@@ -71,6 +75,8 @@ def test_tool_call_arguments_stream_in_fragments(fake_openai: FakeOpenAI) -> Non
         for call in event["choices"][0]["delta"].get("tool_calls", [])
     ]
     assert len(fragments) > 2 and "".join(fragments) == '{"city": "Paris"}'
+
+
 # --8<-- [end:tool-call]
 
 
@@ -88,4 +94,6 @@ async def test_async_stream(fake_openai: FakeOpenAI) -> None:
     fake_openai.chat.respond_with_message("Hello from asyncio.")
 
     assert await stream_answer_async("Hi") == "Hello from asyncio."
+
+
 # --8<-- [end:async]

@@ -38,6 +38,8 @@ def weather_agent(question: str) -> str:
         for call in message.tool_calls:
             arguments = json.loads(call.function.arguments)
             messages.append({"role": "tool", "tool_call_id": call.id, "content": get_weather(**arguments)})
+
+
 # --8<-- [end:agent]
 
 
@@ -54,6 +56,8 @@ def test_agent_answers_from_the_tool_result(fake_openai: FakeOpenAI) -> None:
     [result] = second.request.tool_results
     assert result.name == "get_weather"
     assert result.content == "18°C and sunny in Paris"
+
+
 # --8<-- [end:test]
 
 
@@ -70,6 +74,8 @@ def test_parallel_tool_calls(fake_openai: FakeOpenAI) -> None:
     results = fake_openai.chat.calls.last.request.tool_results
     assert [result.content for result in results] == ["18°C and sunny in Paris", "18°C and sunny in Oslo"]
     assert results[1].tool_call_id == "call_oslo"
+
+
 # --8<-- [end:parallel]
 
 
@@ -83,4 +89,6 @@ def test_agent_against_the_simulator(fake_openai: FakeOpenAI) -> None:
     first, second = fake_openai.chat.calls
     assert first.response["choices"][0]["finish_reason"] == "tool_calls"
     assert second.request.tool_results[0].name == "get_weather"
+
+
 # --8<-- [end:simulator]

@@ -21,6 +21,8 @@ def test_the_bug_is_caught(fake_openai: FakeOpenAI) -> None:
 
     assert caught.value.param == "temperature"
     assert caught.value.code == "decimal_above_max_value"
+
+
 # --8<-- [end:caught]
 
 
@@ -43,6 +45,8 @@ def test_a_tool_result_needs_its_tool_call(fake_openai: FakeOpenAI) -> None:
 
     [problem] = fake_openai.chat.calls.last.problems
     assert problem.json_path == "$.messages[1].role"
+
+
 # --8<-- [end:tool-order]
 
 
@@ -62,4 +66,6 @@ def safe_answer(question: str, temperature: float) -> str:
 def test_rejections_become_value_errors(fake_openai: FakeOpenAI) -> None:
     with pytest.raises(ValueError, match="Invalid 'temperature'"):
         safe_answer("Hi", temperature=-1)
+
+
 # --8<-- [end:handled]

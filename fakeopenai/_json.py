@@ -1,0 +1,53 @@
+"""JSON sent by clients, parsed with a bound on nesting so that no later step recurses too deeply."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+MAX_JSON_DEPTH = 128
+"""Documents nested deeper than this (arrays and objects) are refused as unparsable, as many JSON parsers do."""
+
+
+class TooDeeplyNested(ValueError):
+    """The document nests arrays and objects deeper than `MAX_JSON_DEPTH`."""
+
+
+def loads(data: str | bytes) -> Any:
+    """`json.loads`, raising `ValueError` (`TooDeeplyNested`) for documents nested deeper than `MAX_JSON_DEPTH`.
+
+    Python's parser and every recursive walk after it (validation, cassette
+    matching, serialization) raise `RecursionError` somewhere below a thousand
+    levels; bounding the depth here keeps them all safe.
+    """
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise TooDeeplyNested(_message()) from None
+    if isinstance(data, bytes):
+        openings = data.count(b"[") + data.count(b"{")
+    else:
+        openings = data.count("[") + data.count("{")
+    if openings > MAX_JSON_DEPTH and _deeper_than(value, MAX_JSON_DEPTH):
+        raise TooDeeplyNested(_message())
+    return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    level = [value] if isinstance(value, (dict, list)) else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        level = [
+            child
+            for item in level
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, (dict, list))
+        ]
+    return False
+
+
+def _message() -> str:
+    return f"The JSON document nests arrays and objects more than {MAX_JSON_DEPTH} levels deep."
