@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from types import ModuleType
 from typing import Any
 
-from ._server import DropConnection
+from ._server import DropConnection, serving
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -62,16 +62,22 @@ class _Exchange:
             self.status, self.headers = int(status.split()[0]), headers
             return lambda data: None
 
-        self._result = app(environ, start_response)
-        self._chunks = iter(self._result)
-        self.first = next((chunk for chunk in self._chunks if chunk), b"")
+        with serving():
+            self._result = app(environ, start_response)
+            self._chunks = iter(self._result)
+            self.first = next((chunk for chunk in self._chunks if chunk), b"")
         self.complete = any(name.lower() == "content-length" for name, _ in self.headers) and isinstance(
             self._result, list
         )
 
     def rest(self) -> Iterator[bytes]:
         """The chunks after the first."""
-        yield from self._chunks
+        while True:
+            with serving():
+                chunk = next(self._chunks, None)
+            if chunk is None:
+                return
+            yield chunk
 
     def close(self) -> None:
         """Release the app's iterable."""

@@ -19,7 +19,8 @@ import socket
 import socketserver
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import IO, Any, cast
 from urllib.parse import unquote_to_bytes
 
@@ -51,8 +52,19 @@ _SERVING = threading.local()
 
 
 def in_server_thread() -> bool:
-    """Whether the current thread is one of the server's (answering a request)."""
+    """Whether the current thread is answering a request for the fake (its own upstream calls are allowed)."""
     return bool(getattr(_SERVING, "active", False))
+
+
+@contextmanager
+def serving() -> Iterator[None]:
+    """Mark the current thread as answering a request while the block runs (the no-socket mode's app calls)."""
+    before = getattr(_SERVING, "active", False)
+    _SERVING.active = True
+    try:
+        yield
+    finally:
+        _SERVING.active = before
 
 
 class _BoundedInput:

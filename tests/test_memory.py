@@ -93,3 +93,13 @@ def test_memory_mode_works_without_a_running_server() -> None:
     reply = fake.client(memory=True).chat.completions.create(model="gpt-4o", messages=HELLO)  # type: ignore[arg-type]
     assert reply.choices[0].message.content == "never started"
     fake.check()
+
+
+def test_memory_mode_answers_as_the_fake_so_recording_may_reach_the_upstream(fake_openai: FakeOpenAI) -> None:
+    from fakeopenai._server import in_server_thread
+
+    seen: list[bool] = []
+    fake_openai.chat.respond_with_message("ok", when=lambda request: seen.append(in_server_thread()) or True)
+    fake_openai.client(memory=True).chat.completions.create(model="gpt-4o", messages=HELLO)  # type: ignore[arg-type]
+    assert seen == [True]
+    assert not in_server_thread(), "the test's own thread is guarded again afterwards"
