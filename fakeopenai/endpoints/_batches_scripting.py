@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from .._errors import ConfigurationError
-from .._requests import RequestView
-from .._scripting import Scripting
 from .._state import State
 from ._batches_run import BATCHES, advance, expire, finish
-from ._files_progress import set_policy, take_over
+from ._files_progress import ProgressVerbs, take_over
 from ._files_store import public
 from ._store import table
 
@@ -17,7 +15,7 @@ _KIND = "batches"
 _OPERATIONS = frozenset({"batches.create", "batches.list", "batches.retrieve", "batches.cancel"})
 
 
-class BatchesScripting(Scripting[RequestView]):
+class BatchesScripting(ProgressVerbs):
     """Batches: how they progress, their state, scripted errors, and the calls made.
 
     By default a new batch runs to its end on its first retrieve.
@@ -27,22 +25,10 @@ class BatchesScripting(Scripting[RequestView]):
     them on `fake.chat` (or the endpoint they call) before the batch runs.
     """
 
+    _kind = _KIND
+
     def __init__(self, state: State) -> None:
         super().__init__(state, _OPERATIONS)
-
-    def complete_at_once(self) -> None:
-        """New batches run as soon as they are created (the create answer still shows `validating`)."""
-        set_policy(self._state, _KIND, 0)
-
-    def complete_on_retrieve(self, n: int = 1) -> None:
-        """New batches run to their end on their `n`-th retrieve (the default, with n=1)."""
-        if n < 1:
-            raise ConfigurationError("complete_on_retrieve(n) needs n >= 1; use complete_at_once() for n=0.")
-        set_policy(self._state, _KIND, n)
-
-    def manual(self) -> None:
-        """New batches move only when the test moves them (`advance`, `run`, `expire`)."""
-        set_policy(self._state, _KIND, None)
 
     def advance(self, batch_id: str) -> dict[str, Any]:
         """Move the batch one status on; returns it.

@@ -8,6 +8,8 @@ resource itself (`advance`, `fail`, …) takes it out of automatic progress.
 from __future__ import annotations
 
 from .._errors import ConfigurationError
+from .._requests import RequestView
+from .._scripting import Scripting
 from .._state import State
 from ._store import Resource
 
@@ -48,3 +50,23 @@ def count_retrieve(row: Resource) -> bool:
 def take_over(row: Resource) -> None:
     """The test moves this resource from now on: it no longer finishes by itself."""
     row[_FINISH_ON] = None
+
+
+class ProgressVerbs(Scripting[RequestView]):
+    """How resources created from now on move through their statuses (batches, fine-tuning jobs)."""
+
+    _kind: str
+
+    def complete_at_once(self) -> None:
+        """New ones finish as soon as they are created (the create answer still shows the first status)."""
+        set_policy(self._state, self._kind, 0)
+
+    def complete_on_retrieve(self, n: int = 1) -> None:
+        """New ones finish on their `n`-th retrieve (the default, with n=1)."""
+        if n < 1:
+            raise ConfigurationError("complete_on_retrieve(n) needs n >= 1; use complete_at_once() for n=0.")
+        set_policy(self._state, self._kind, n)
+
+    def manual(self) -> None:
+        """New ones move only when the test moves them."""
+        set_policy(self._state, self._kind, None)

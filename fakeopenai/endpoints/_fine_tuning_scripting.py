@@ -7,10 +7,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from .._errors import ConfigurationError
-from .._requests import RequestView
-from .._scripting import Scripting
 from .._state import State
-from ._files_progress import set_policy, take_over
+from ._files_progress import ProgressVerbs, take_over
 from ._files_store import public
 from ._fine_tuning_jobs import JOBS, advance, fail, finish
 from ._store import Resource, table
@@ -30,7 +28,7 @@ _OPERATIONS = frozenset(
 )
 
 
-class FineTuningScripting(Scripting[RequestView]):
+class FineTuningScripting(ProgressVerbs):
     """Fine-tuning jobs: how they progress, their state, scripted errors, and the calls made.
 
     By default a new job finishes (`succeeded`, or `failed` if its training
@@ -39,22 +37,10 @@ class FineTuningScripting(Scripting[RequestView]):
     afterwards; `advance`, `complete` and `fail` move one job by hand.
     """
 
+    _kind = _KIND
+
     def __init__(self, state: State) -> None:
         super().__init__(state, _OPERATIONS)
-
-    def complete_at_once(self) -> None:
-        """New jobs finish as soon as they are created (the create answer still shows `validating_files`)."""
-        set_policy(self._state, _KIND, 0)
-
-    def complete_on_retrieve(self, n: int = 1) -> None:
-        """New jobs finish on their `n`-th retrieve (the default, with n=1)."""
-        if n < 1:
-            raise ConfigurationError("complete_on_retrieve(n) needs n >= 1; use complete_at_once() for n=0.")
-        set_policy(self._state, _KIND, n)
-
-    def manual(self) -> None:
-        """New jobs move only when the test moves them (`advance`, `complete`, `fail`)."""
-        set_policy(self._state, _KIND, None)
 
     def advance(self, job_id: str) -> dict[str, Any]:
         """Move the job one status on: validating_files -> queued -> running -> succeeded; returns the job.
