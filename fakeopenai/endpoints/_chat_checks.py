@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from .._requests import ChatRequest, RequestView
 from .._script import Message
 from .._validation import Problem
+from ._strict_schemas import schema_errors, strict_violations
 
 
 def _problem(message: str, param: str | None, code: str | None = None) -> Problem:
@@ -105,7 +105,7 @@ def _check_strict_schemas(view: ChatRequest) -> list[Problem]:
     response_format = view.response_format or {}
     json_schema = response_format.get("json_schema")
     if response_format.get("type") == "json_schema" and isinstance(json_schema, Mapping) and json_schema.get("strict"):
-        for reason in _strict_violations(json_schema.get("schema") or {}, ()):
+        for reason in strict_violations(json_schema.get("schema") or {}, ()):
             return [
                 _problem(
                     f"Invalid schema for response_format '{json_schema.get('name')}': {reason}",
@@ -116,7 +116,7 @@ def _check_strict_schemas(view: ChatRequest) -> list[Problem]:
     for index, tool in enumerate(view.tools):
         function = tool.get("function") if isinstance(tool, Mapping) else None
         if isinstance(function, Mapping) and function.get("strict"):
-            for reason in _strict_violations(function.get("parameters") or {}, ()):
+            for reason in strict_violations(function.get("parameters") or {}, ()):
                 return [
                     _problem(
                         f"Invalid schema for function '{function.get('name')}': {reason}",
@@ -125,36 +125,6 @@ def _check_strict_schemas(view: ChatRequest) -> list[Problem]:
                     )
                 ]
     return []
-
-
-def _strict_violations(schema: Any, context: tuple[str, ...]) -> Iterator[str]:
-    """Why a schema breaks the rules of strict structured outputs, deepest path last."""
-    if not isinstance(schema, Mapping):
-        return
-    types = schema.get("type")
-    is_object = types == "object" or (isinstance(types, list) and "object" in types) or "properties" in schema
-    if is_object:
-        if schema.get("additionalProperties") is not False:
-            yield f"In context={context!r}, 'additionalProperties' is required to be supplied and to be false."
-        properties = schema.get("properties") or {}
-        required = schema.get("required") or []
-        for key in properties:
-            if key not in required:
-                yield (
-                    f"In context={context!r}, 'required' is required to be supplied and to be an array including "
-                    f"every key in properties. Missing '{key}'."
-                )
-                break
-        for key, sub in properties.items():
-            yield from _strict_violations(sub, (*context, "properties", key))
-    if "items" in schema:
-        yield from _strict_violations(schema["items"], (*context, "items"))
-    for keyword in ("anyOf", "allOf"):
-        for position, sub in enumerate(schema.get(keyword) or []):
-            yield from _strict_violations(sub, (*context, keyword, str(position)))
-    for keyword in ("$defs", "definitions"):
-        for name, sub in (schema.get(keyword) or {}).items():
-            yield from _strict_violations(sub, (*context, keyword, name))
 
 
 def impossible_answer(view: ChatRequest, turn: Message) -> list[str]:
@@ -174,28 +144,12 @@ def impossible_answer(view: ChatRequest, turn: Message) -> list[str]:
             reasons.append(f"it calls {call.name!r}, but the request offers no such tool (offered: {offered})")
         elif function.get("strict"):
             reasons += [
-                f"the arguments of {call.name!r} {why}" for why in _schema_errors(call.arguments_json(), function)
+                f"the arguments of {call.name!r} {why}" for why in schema_errors(call.arguments_json(), function)
             ]
     response_format = view.response_format or {}
     json_schema = response_format.get("json_schema")
     if turn.content is not None and isinstance(json_schema, Mapping) and json_schema.get("strict"):
         reasons += [
-            f"its content {why}" for why in _schema_errors(turn.content, {"parameters": json_schema.get("schema")})
+            f"its content {why}" for why in schema_errors(turn.content, {"parameters": json_schema.get("schema")})
         ]
     return reasons
-
-
-def _schema_errors(text: str, holder: Mapping[str, Any]) -> list[str]:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return ["are not valid JSON"]
-    from jsonschema import Draft202012Validator  # imported on first use: it costs 70 ms at start-up
-    from jsonschema.exceptions import best_match
-
-    schema = holder.get("parameters") or {}
-    error = best_match(Draft202012Validator(schema).iter_errors(value))
-    if error is None:
-        return []
-    where = "".join(f"[{p!r}]" for p in error.absolute_path) or "the top level"
-    return [f"break the strict schema at {where}: {error.message}"]

@@ -9,9 +9,9 @@ from typing import Any
 from .._requests import RequestView
 from .._script import Message
 from .._validation import Problem
-from ._chat_checks import _schema_errors, _strict_violations
 from ._responses_reasoning import is_reasoning_model
 from ._responses_request import ResponsesRequest, content_text, item_type
+from ._strict_schemas import schema_errors, strict_violations
 
 _CHOICE_TYPES_WITH_NAMES = ("function", "custom")
 
@@ -67,7 +67,7 @@ def _check_reasoning(view: ResponsesRequest) -> Problem | None:
 def _check_strict_schemas(view: ResponsesRequest) -> Problem | None:
     text_format = view.text_format or {}
     if text_format.get("type") == "json_schema" and text_format.get("strict") is True:
-        for reason in _strict_violations(text_format.get("schema") or {}, ()):
+        for reason in strict_violations(text_format.get("schema") or {}, ()):
             return problem(
                 f"Invalid schema for response_format '{text_format.get('name')}': {reason}",
                 "text.format.schema",
@@ -75,7 +75,7 @@ def _check_strict_schemas(view: ResponsesRequest) -> Problem | None:
             )
     for index, tool in enumerate(view.tools):
         if tool.get("type") == "function" and tool.get("strict") is True:
-            for reason in _strict_violations(tool.get("parameters") or {}, ()):
+            for reason in strict_violations(tool.get("parameters") or {}, ()):
                 return problem(
                     f"Invalid schema for function '{tool.get('name')}': {reason}",
                     f"tools[{index}].parameters",
@@ -150,9 +150,9 @@ def _impossibilities(view: ResponsesRequest, turn: Message) -> Iterator[str]:
             offered = ", ".join(repr(name) for name in functions) or "none"
             yield f"it calls {call.name!r}, but the request offers no such function (offered: {offered})"
         elif function.get("strict") is True:
-            for why in _schema_errors(call.arguments_json(), function):
+            for why in schema_errors(call.arguments_json(), function):
                 yield f"the arguments of {call.name!r} {why}"
     text_format = view.text_format or {}
     if turn.content is not None and text_format.get("type") == "json_schema" and text_format.get("strict") is True:
-        for why in _schema_errors(turn.content, {"parameters": text_format.get("schema")}):
+        for why in schema_errors(turn.content, {"parameters": text_format.get("schema")}):
             yield f"its text {why}"
