@@ -37,6 +37,18 @@ def completion_tokens(message: Message) -> int:
     return total
 
 
+def token_logprob(token: str, position: int, top: int) -> dict[str, Any]:
+    """A deterministic logprob entry for a token, with `top` alternatives (the token itself first)."""
+    digest = hashlib.sha256(f"{token}|{position}".encode()).digest()
+    logprob = -round(digest[0] / 255 * 2.0, 6)
+    entry: dict[str, Any] = {"token": token, "logprob": logprob, "bytes": list(token.encode())}
+    alternatives = [
+        {"token": f"{token}{rank}", "logprob": round(logprob - rank, 6), "bytes": list(f"{token}{rank}".encode())}
+        for rank in range(1, top)
+    ]
+    return {**entry, "top_logprobs": [dict(entry), *alternatives] if top else []}
+
+
 class ChatRenderer:
     """Turns assistant turns into the wire format of one request."""
 
@@ -117,20 +129,9 @@ class ChatRenderer:
 
     def _logprobs(self, tokens: Sequence[str]) -> dict[str, Any]:
         return {
-            "content": [self._token_logprob(token, position) for position, token in enumerate(tokens)],
+            "content": [token_logprob(token, position, self.top_logprobs) for position, token in enumerate(tokens)],
             "refusal": None,
         }
-
-    def _token_logprob(self, token: str, position: int) -> dict[str, Any]:
-        digest = hashlib.sha256(f"{token}|{position}".encode()).digest()
-        logprob = -round(digest[0] / 255 * 2.0, 6)
-        entry: dict[str, Any] = {"token": token, "logprob": logprob, "bytes": list(token.encode())}
-        alternatives = [
-            {"token": f"{token}{rank}", "logprob": round(logprob - rank, 6), "bytes": list(f"{token}{rank}".encode())}
-            for rank in range(1, self.top_logprobs)
-        ]
-        top = [dict(entry), *alternatives] if self.top_logprobs else []
-        return {**entry, "top_logprobs": top}
 
     def _chunk(self, choices: list[dict[str, Any]], *, usage: bool = False) -> SseEvent:
         chunk: dict[str, Any] = {

@@ -13,6 +13,7 @@ from .._fabricate import fabricate_text
 from .._script import Message, ToolCall
 from .._state import State
 from .._tokens import count_tokens, split_into_chunks
+from ._chat_wire import token_logprob
 from ._responses_reasoning import effort, reasoning_echo, reasoning_tokens, summary_asked
 from ._responses_request import ResponsesRequest, content_text, item_type
 
@@ -259,18 +260,7 @@ def _pieces(request: ResponsesRequest, pieces: list[str]) -> list[Piece]:
     for piece in pieces:
         entries = []
         for token in split_into_chunks(piece):
-            entries.append(_logprob(token, position, top if isinstance(top, int) else 0))
+            entries.append(token_logprob(token, position, top if isinstance(top, int) else 0))
             position += 1
         result.append((piece, entries))
     return result
-
-
-def _logprob(token: str, position: int, top: int) -> dict[str, Any]:
-    digest = hashlib.sha256(f"{token}|{position}".encode()).digest()
-    logprob = -round(digest[0] / 255 * 2.0, 6)
-    entry: dict[str, Any] = {"token": token, "bytes": list(token.encode()), "logprob": logprob}
-    alternatives = [
-        {"token": f"{token}{rank}", "bytes": list(f"{token}{rank}".encode()), "logprob": round(logprob - rank, 6)}
-        for rank in range(1, top)
-    ]
-    return {**entry, "top_logprobs": [dict(entry), *alternatives] if top else []}
