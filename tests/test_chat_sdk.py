@@ -7,6 +7,7 @@ import json
 import openai
 import pydantic
 import pytest
+from sdk_shapes import Person
 
 from fakeopenai import FakeOpenAI, Fault, ToolCall
 
@@ -143,12 +144,6 @@ def test_stream_helper_accumulates_tool_calls(fake_openai: FakeOpenAI) -> None:
 class Weather(pydantic.BaseModel):
     city: str
     unit: str
-
-
-class Person(pydantic.BaseModel):
-    name: str
-    age: int
-    emails: list[str]
 
 
 def test_parse_with_a_scripted_structured_answer(fake_openai: FakeOpenAI) -> None:

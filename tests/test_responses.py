@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,6 +13,7 @@ import openai
 import pydantic
 import pytest
 from openai.types.responses import Response, ResponseItemList
+from sdk_shapes import Person, extras
 
 from fakeopenai import FakeOpenAI, Message, ToolCall
 
@@ -36,24 +36,6 @@ SEARCH = {
     "strict": False,
 }
 problems_expected = pytest.mark.fakeopenai(teardown_check=False)
-
-
-class Person(pydantic.BaseModel):
-    name: str
-    age: int
-    emails: list[str]
-
-
-def extras(model: Any, path: str = "$") -> Iterator[str]:
-    """Every field of a parsed SDK object that its type does not declare."""
-    if isinstance(model, pydantic.BaseModel):
-        for name in model.model_extra or {}:
-            yield f"{path}.{name}"
-        for name in type(model).model_fields:
-            yield from extras(getattr(model, name), f"{path}.{name}")
-    elif isinstance(model, list):
-        for index, value in enumerate(model):
-            yield from extras(value, f"{path}[{index}]")
 
 
 def validated(body: dict[str, Any]) -> Response:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -11,6 +10,7 @@ import openai
 import pydantic
 import pytest
 from openai.types.responses import ResponseStreamEvent
+from sdk_shapes import Person, extras
 
 from fakeopenai import FakeOpenAI, Message
 
@@ -26,24 +26,6 @@ WEATHER = {
     },
     "strict": True,
 }
-
-
-class Person(pydantic.BaseModel):
-    name: str
-    age: int
-    emails: list[str]
-
-
-def extras(model: Any, path: str = "$") -> Iterator[str]:
-    """Every field of a parsed SDK object that its type does not declare."""
-    if isinstance(model, pydantic.BaseModel):
-        for name in model.model_extra or {}:
-            yield f"{path}.{name}"
-        for name in type(model).model_fields:
-            yield from extras(getattr(model, name), f"{path}.{name}")
-    elif isinstance(model, list):
-        for index, value in enumerate(model):
-            yield from extras(value, f"{path}[{index}]")
 
 
 def raw_stream(fake: FakeOpenAI, body: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
