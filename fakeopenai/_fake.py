@@ -19,7 +19,7 @@ from ._requests import ChatRequest, RequestView
 from ._scripting import Scripting
 from ._server import LoopbackServer
 from ._state import Settings, State
-from .endpoints import all_routes
+from .endpoints import operations
 from .endpoints._assistants_scripting import AssistantsScripting, ThreadsScripting
 from .endpoints._audio_scripting import AudioScripting
 from .endpoints._batches_scripting import BatchesScripting
@@ -39,11 +39,6 @@ if TYPE_CHECKING:
 
 DEFAULT_API_KEY = "sk-fakeopenai-test-key"
 """The API key the fake hands to clients (any bearer token is accepted unless `api_key` is set)."""
-
-
-def _operations(prefix: str) -> frozenset[str]:
-    """The operations served whose names start with `prefix`."""
-    return frozenset(route.operation for route in all_routes() if route.operation.startswith(prefix))
 
 
 class FakeOpenAI(Scripting[RequestView]):
@@ -78,19 +73,19 @@ class FakeOpenAI(Scripting[RequestView]):
         """The WSGI application, usable without a socket."""
         self.chat: Scripting[ChatRequest] = Scripting(self.state, frozenset({"chat.completions.create"}))
         """Chat completions: scripts that answer only `POST /v1/chat/completions`, and its calls."""
-        self.responses = ResponsesScripting(self.state, _operations("responses."))
+        self.responses = ResponsesScripting(self.state, operations("responses."))
         """The Responses API: scripts that answer only `POST /v1/responses`, and its calls."""
-        self.completions: Scripting[CompletionRequest] = Scripting(self.state, _operations("completions."))
+        self.completions: Scripting[CompletionRequest] = Scripting(self.state, operations("completions."))
         """Legacy completions (`POST /v1/completions`)."""
-        self.embeddings = EmbeddingsScripting(self.state, _operations("embeddings."))
+        self.embeddings = EmbeddingsScripting(self.state, operations("embeddings."))
         """Embeddings (`POST /v1/embeddings`)."""
-        self.moderations = ModerationsScripting(self.state, _operations("moderations."))
+        self.moderations = ModerationsScripting(self.state, operations("moderations."))
         """Moderations (`POST /v1/moderations`)."""
-        self.images = ImagesScripting(self.state, _operations("images."))
+        self.images = ImagesScripting(self.state, operations("images."))
         """Images: generations, edits and variations."""
-        self.audio = AudioScripting(self.state, _operations("audio."))
+        self.audio = AudioScripting(self.state, operations("audio."))
         """Audio: speech, transcriptions and translations."""
-        self.models = ModelsScripting(self.state, _operations("models."))
+        self.models = ModelsScripting(self.state, operations("models."))
         """Models: list, retrieve, delete."""
         self.files = FilesScripting(self.state)
         """Files and uploads: seed and read stored files, script errors."""

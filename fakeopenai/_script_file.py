@@ -18,7 +18,6 @@ state, before any is registered: a script registers whole, or not at all.
 from __future__ import annotations
 
 import difflib
-import functools
 import json
 import os
 import re
@@ -32,6 +31,7 @@ from ._errors import ConfigurationError
 from ._script import ToolCall
 from ._scripting import Scripting, ScriptOptions
 from ._state import Settings, State
+from .endpoints import operations
 
 ANSWER_KEYS = ("message", "tool_call", "tool_calls", "json", "refusal", "error", "dropped_connection")
 """The keys that say what an entry answers; each entry has exactly one."""
@@ -57,13 +57,6 @@ class ScriptFileError(ConfigurationError):
 # --- endpoints ------------------------------------------------------------------------------------------------
 
 
-@functools.cache
-def _operations(prefix: str) -> frozenset[str]:
-    from .endpoints import all_routes
-
-    return frozenset(route.operation for route in all_routes() if route.operation.startswith(prefix))
-
-
 def _endpoint_factories() -> dict[str, tuple[Callable[[State], Scripting[Any]], frozenset[str]]]:
     """Each `endpoint:` name, how to build its scripting namespace (as `FakeOpenAI` does) and what it can answer."""
     from .endpoints._assistants_scripting import AssistantsScripting, ThreadsScripting
@@ -81,14 +74,14 @@ def _endpoint_factories() -> dict[str, tuple[Callable[[State], Scripting[Any]], 
 
     return {
         "chat": (lambda s: Scripting(s, frozenset({"chat.completions.create"})), _TURN),
-        "responses": (lambda s: ResponsesScripting(s, _operations("responses.")), _TURN),
-        "completions": (lambda s: Scripting(s, _operations("completions.")), _TURN),
+        "responses": (lambda s: ResponsesScripting(s, operations("responses.")), _TURN),
+        "completions": (lambda s: Scripting(s, operations("completions.")), _TURN),
         "runs": (RunsScripting, _TURN),
-        "audio": (lambda s: AudioScripting(s, _operations("audio.")), _TEXT),
-        "embeddings": (lambda s: EmbeddingsScripting(s, _operations("embeddings.")), _ERRORS),
-        "moderations": (lambda s: ModerationsScripting(s, _operations("moderations.")), _ERRORS),
-        "images": (lambda s: ImagesScripting(s, _operations("images.")), _ERRORS),
-        "models": (lambda s: ModelsScripting(s, _operations("models.")), _ERRORS),
+        "audio": (lambda s: AudioScripting(s, operations("audio.")), _TEXT),
+        "embeddings": (lambda s: EmbeddingsScripting(s, operations("embeddings.")), _ERRORS),
+        "moderations": (lambda s: ModerationsScripting(s, operations("moderations.")), _ERRORS),
+        "images": (lambda s: ImagesScripting(s, operations("images.")), _ERRORS),
+        "models": (lambda s: ModelsScripting(s, operations("models.")), _ERRORS),
         "files": (FilesScripting, _ERRORS),
         "fine_tuning": (FineTuningScripting, _ERRORS),
         "batches": (BatchesScripting, _ERRORS),

@@ -19,4 +19,10 @@ def all_routes() -> tuple[Route, ...]:
     return tuple(routes)
 
 
-__all__ = ["Route", "all_routes"]
+@cache
+def operations(prefix: str) -> frozenset[str]:
+    """The operations served whose names start with `prefix` (`"responses."`, …)."""
+    return frozenset(route.operation for route in all_routes() if route.operation.startswith(prefix))
+
+
+__all__ = ["Route", "all_routes", "operations"]
