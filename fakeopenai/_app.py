@@ -152,18 +152,20 @@ class App:
             scripted = route.script(ctx) if route.script is not None else _scripted_fault(ctx, route)
         finally:
             entry = self.state.scripts.swap_taken(outer)
-        if scripted is not None:
-            call.answered_by = "script"
-            call.delivery = entry.delivery if entry is not None else None
-            return call, scripted
         tape = self.state.tape
-        if tape is not None:
-            taped = tape.answer(ctx)
-            if taped is not None:
-                call.answered_by = "cassette"
-                return call, taped
-        call.answered_by = "simulator"
-        return call, route.simulate(ctx)
+        taped = tape.answer(ctx) if scripted is None and tape is not None else None
+        response: Response
+        if scripted is not None:
+            call.answered_by, response = "script", scripted
+            call.delivery = entry.delivery if entry is not None else None
+        elif taped is not None:
+            call.answered_by, response = "cassette", taped
+        else:
+            call.answered_by = "simulator"  # the endpoint may say otherwise (a run's turns take scripts)
+            response = route.simulate(ctx)
+        if call.problems:
+            call.answered_by = "error"  # an endpoint refused the request on grounds the schema cannot see
+        return call, response
 
     def internal_request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         """Run one request through the whole app in-process (as a batch line does); its status and JSON body.

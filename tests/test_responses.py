@@ -707,3 +707,12 @@ def test_function_tool_without_strict_is_accepted(fake_openai: FakeOpenAI) -> No
     tool = {"type": "function", "name": "lookup", "parameters": {"type": "object", "properties": {}}}
     response = openai.OpenAI().responses.create(model="gpt-4o", input="hi", tools=[tool], tool_choice="required")  # type: ignore[list-item]
     assert response.output[0].type == "function_call"
+
+
+@problems_expected
+def test_a_refusal_on_stored_state_is_logged_as_an_error(fake_openai: FakeOpenAI) -> None:
+    with pytest.raises(openai.BadRequestError):
+        openai.OpenAI().responses.create(model="gpt-4o", input="hi", previous_response_id="resp_unknown")
+    call = fake_openai.responses.calls.last
+    assert call.answered_by == "error"
+    assert call.problems[0].param == "previous_response_id"
