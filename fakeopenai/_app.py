@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
-import os
+import random
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cached_property
 from typing import Any
@@ -11,10 +12,10 @@ from urllib.parse import parse_qsl
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
-from werkzeug.test import EnvironBuilder
 
 from ._errors import ApiError, ConfigurationError, error_for_status
 from ._http import EventStream, JsonResponse, Response, StartResponse, to_wsgi
+from ._incoming import Incoming
 from ._journal import Call, EventLog
 from ._json import TooDeeplyNested
 from ._json import loads as loads_json
@@ -32,7 +33,8 @@ _NO_KEY = (
     "from your browser and are prompted for a username and password. You can obtain an API key from "
     "https://platform.openai.com/account/api-keys."
 )
-_INTERNAL = "fakeopenai.internal"
+_REQUEST_IDS = random.Random()
+"""Its own generator, so that request ids neither draw from nor follow a test's `random.seed`."""
 _BAD_JSON = (
     "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library "
     "correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble "
@@ -71,10 +73,14 @@ class App:
         self._static = {(r.method, r.rule): r for r in self.routes if "<" not in r.rule}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        headers = [("x-request-id", "req_" + os.urandom(16).hex()), ("openai-version", "2020-10-01")]
+        return self.respond(Incoming.from_environ(environ), start_response)
+
+    def respond(self, incoming: Incoming, start_response: StartResponse) -> Iterable[bytes]:
+        """Answer one request the WSGI way: call `start_response`, return the body's chunks."""
+        headers = [("x-request-id", f"req_{_REQUEST_IDS.getrandbits(128):032x}"), ("openai-version", "2020-10-01")]
         call: Call[Any] | None = None
         try:
-            call, response = self._answer(environ)
+            call, response = self._answer(incoming)
         except Exception as exc:  # noqa: BLE001 - anything raised must reach the test, not kill the server
             self.state.record_error(exc)
             response = error_for_status(500)
@@ -106,11 +112,9 @@ class App:
         except Exception as exc:  # noqa: BLE001
             self.state.record_error(exc)
 
-    def _answer(self, environ: dict[str, Any]) -> tuple[Call[Any], Response]:
-        method = environ.get("REQUEST_METHOD", "GET")
-        path = environ.get("PATH_INFO", "/")
-        request_headers = _headers(environ)
-        query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+    def _answer(self, incoming: Incoming) -> tuple[Call[Any], Response]:
+        method, path, request_headers = incoming.method, incoming.path, incoming.headers
+        query = dict(parse_qsl(incoming.query_string, keep_blank_values=True)) if incoming.query_string else {}
         route, path_args = self._route(method, path)
         view_type = route.view if route else RequestView
         call: Call[Any] = Call(
@@ -123,13 +127,13 @@ class App:
             request=view_type({}),
         )
         try:
-            if (route is None or route.auth) and not environ.get(_INTERNAL):
+            if (route is None or route.auth) and not incoming.internal:
                 self._authenticate(request_headers)
             if route is None:
-                _drain(environ)
+                _drain(incoming.body)
                 call.unmatched = f"no such endpoint: {method} {path}"
                 raise _Refusal(ApiError(404, f"Invalid URL ({method} {path})"))
-            raw_body, body = self._body(environ, route)
+            raw_body, body = self._body(incoming, route)
             call.request = view_type(body)
         except _Refusal as refusal:
             if call.unmatched is None:
@@ -172,10 +176,11 @@ class App:
 
         It is validated, logged and answered exactly like a request from a client.
         """
-        environ = EnvironBuilder(path=path, method=method, json=body).get_environ()
-        environ[_INTERNAL] = True
+        content = b"" if body is None else json.dumps(body).encode()
+        headers = {"content-type": "application/json", "content-length": str(len(content))} if content else {}
+        incoming = Incoming(method, path, "", headers, io.BytesIO(content), internal=True)
         status: list[str] = []
-        chunks = self(environ, lambda line, headers, exc_info=None: status.append(line))
+        chunks = self.respond(incoming, lambda line, headers, exc_info=None: status.append(line))
         data = b"".join(chunks)
         try:
             return int(status[0].split()[0]), json.loads(data) if data else None
@@ -215,25 +220,21 @@ class App:
                 )
             )
 
-    def _body(self, environ: dict[str, Any], route: Route) -> tuple[bytes, Any]:
+    def _body(self, incoming: Incoming, route: Route) -> tuple[bytes, Any]:
         """The raw body and its parsed form."""
         if route.body == "none":
-            _drain(environ)
+            _drain(incoming.body)
             return b"", {}
         limit = self.state.settings.max_body_bytes
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > limit:
+        if incoming.content_length > limit:
             raise _Refusal(_too_large(limit))
         try:
-            raw = environ["wsgi.input"].read(limit + 1)
+            raw = incoming.body.read(limit + 1)
         except OSError as error:  # a malformed chunked body, or the client went away mid-body
             raise _Refusal(_unreadable(error)) from None
         if len(raw) > limit:
             raise _Refusal(_too_large(limit))
-        full_type = environ.get("CONTENT_TYPE", "")
+        full_type = incoming.content_type
         content_type = full_type.split(";")[0].strip().lower()
         if route.body == "multipart":
             if content_type != "multipart/form-data":
@@ -296,19 +297,9 @@ def _unreadable(error: OSError) -> ApiError:
     return ApiError(400, f"The request body could not be read ({error}).", headers={"Connection": "close"})
 
 
-def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
-    headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key[:5] == "HTTP_"}
-    if environ.get("CONTENT_TYPE"):
-        headers["content-type"] = environ["CONTENT_TYPE"]
-    if environ.get("CONTENT_LENGTH"):
-        headers["content-length"] = environ["CONTENT_LENGTH"]
-    return headers
-
-
-def _drain(environ: Mapping[str, Any], limit: int = 1 << 20) -> None:
+def _drain(stream: Any, limit: int = 1 << 20) -> None:
     """Read and drop a body nobody needs, so the connection can serve the next request."""
-    stream = environ.get("wsgi.input")
-    while stream is not None and limit > 0:
+    while limit > 0:
         try:
             chunk = stream.read(min(65536, limit))
         except OSError as error:

@@ -10,51 +10,34 @@ the real server.
 from __future__ import annotations
 
 import io
-import sys
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from types import ModuleType
 from typing import Any
 
+from ._app import App
+from ._incoming import Incoming
 from ._server import DropConnection, serving
-
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 MEMORY_BASE_URL = "http://fakeopenai.memory/v1"
 """The base URL in-memory clients use; no socket is ever opened for it."""
 
 
-def _environ(method: str, url: Any, headers: Any, content: bytes) -> dict[str, Any]:
-    environ: dict[str, Any] = {
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": url.scheme,
-        "wsgi.input": io.BytesIO(content),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        "wsgi.input_terminated": True,
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": url.path,
-        "QUERY_STRING": url.query.decode("ascii"),
-        "SERVER_NAME": url.host,
-        "SERVER_PORT": str(url.port or 80),
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_LENGTH": str(len(content)),
-    }
-    for raw_key, raw_value in headers.raw:
-        key = raw_key.decode("latin-1").upper().replace("-", "_")
-        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            key = "HTTP_" + key
-        environ[key] = raw_value.decode("latin-1")
-    return environ
+def _incoming(request: Any, content: bytes) -> Incoming:
+    raw = request.headers.raw
+    headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in raw}
+    if len(headers) < len(raw):  # a repeated header: join its values
+        headers = {}
+        for raw_name, raw_value in raw:
+            name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+            headers[name] = f"{headers[name]},{value}" if name in headers else value
+    url = request.url
+    return Incoming(request.method, url.path, url.query.decode("ascii"), headers, io.BytesIO(content))
 
 
 class _Exchange:
     """One request run through the app: its status, headers, and body chunks as they come."""
 
-    def __init__(self, app: WSGIApp, environ: dict[str, Any]) -> None:
+    def __init__(self, app: App, incoming: Incoming) -> None:
         self.status = 500
         self.headers: list[tuple[str, str]] = []
 
@@ -63,12 +46,14 @@ class _Exchange:
             return lambda data: None
 
         with serving():
-            self._result = app(environ, start_response)
-            self._chunks = iter(self._result)
-            self.first = next((chunk for chunk in self._chunks if chunk), b"")
-        self.complete = any(name.lower() == "content-length" for name, _ in self.headers) and isinstance(
-            self._result, list
-        )
+            self._result = app.respond(incoming, start_response)
+            self.complete = type(self._result) is list  # rendered whole, with its Content-Length
+            if self.complete:
+                self.first = b"".join(self._result)
+                self._chunks: Iterator[bytes] = iter(())
+            else:
+                self._chunks = iter(self._result)
+                self.first = next((chunk for chunk in self._chunks if chunk), b"")
 
     def rest(self) -> Iterator[bytes]:
         """The chunks after the first."""
@@ -86,7 +71,7 @@ class _Exchange:
             close()
 
 
-def make_transports(httpx: ModuleType, app: WSGIApp) -> tuple[Any, Any]:
+def make_transports(httpx: ModuleType, app: App) -> tuple[Any, Any]:
     """A sync and an async transport for `httpx` (the `httpx` or the `httpx2` package) reaching `app`."""
 
     def dropped(request: Any) -> Any:
@@ -111,13 +96,14 @@ def make_transports(httpx: ModuleType, app: WSGIApp) -> tuple[Any, Any]:
         """Answers requests from the fake's app, in the calling thread."""
 
         def handle_request(self, request: Any) -> Any:
-            environ = _environ(request.method, request.url, request.headers, request.read())
             try:
-                exchange = _Exchange(app, environ)
+                exchange = _Exchange(app, _incoming(request, request.read()))
             except DropConnection:
                 raise dropped(request) from None
             if exchange.complete:
-                return httpx.Response(exchange.status, headers=exchange.headers, content=exchange.first)
+                return httpx.Response(
+                    exchange.status, headers=exchange.headers, stream=httpx.ByteStream(exchange.first)
+                )
             return httpx.Response(exchange.status, headers=exchange.headers, stream=SyncStream(exchange, request))
 
     class AsyncStream(httpx.AsyncByteStream):  # type: ignore[misc, name-defined]
@@ -144,13 +130,15 @@ def make_transports(httpx: ModuleType, app: WSGIApp) -> tuple[Any, Any]:
         """Answers requests from the fake's app; the app runs in a worker thread, off the event loop."""
 
         async def handle_async_request(self, request: Any) -> Any:
-            environ = _environ(request.method, request.url, request.headers, await request.aread())
+            incoming = _incoming(request, await request.aread())
             try:
-                exchange = await _in_thread(_Exchange, app, environ)
+                exchange = await _in_thread(_Exchange, app, incoming)
             except DropConnection:
                 raise dropped(request) from None
             if exchange.complete:
-                return httpx.Response(exchange.status, headers=exchange.headers, content=exchange.first)
+                return httpx.Response(
+                    exchange.status, headers=exchange.headers, stream=httpx.ByteStream(exchange.first)
+                )
             return httpx.Response(exchange.status, headers=exchange.headers, stream=AsyncStream(exchange, request))
 
     return MemoryTransport(), AsyncMemoryTransport()

@@ -14,19 +14,21 @@ request head directly and hands werkzeug-compatible environs to the app
 from __future__ import annotations
 
 import errno
+import io
 import json
 import socket
 import socketserver
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from typing import IO, Any, cast
 from urllib.parse import unquote_to_bytes
 
 from werkzeug.serving import DechunkedInput
 
 from ._errors import ConfigurationError
+from ._incoming import HEADERS_KEY
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 ErrorBody = Callable[[int, str], bytes]
@@ -48,23 +50,27 @@ _REASONS = {
 }
 
 
-_SERVING = threading.local()
+class _Serving(threading.local):
+    depth = 0
+
+    def __enter__(self) -> None:
+        self.depth += 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.depth -= 1
+
+
+_SERVING = _Serving()
 
 
 def in_server_thread() -> bool:
     """Whether the current thread is answering a request for the fake (its own upstream calls are allowed)."""
-    return bool(getattr(_SERVING, "active", False))
+    return _SERVING.depth > 0
 
 
-@contextmanager
-def serving() -> Iterator[None]:
+def serving() -> AbstractContextManager[None]:
     """Mark the current thread as answering a request while the block runs (the no-socket mode's app calls)."""
-    before = getattr(_SERVING, "active", False)
-    _SERVING.active = True
-    try:
-        yield
-    finally:
-        _SERVING.active = before
+    return _SERVING
 
 
 class _BoundedInput:
@@ -104,6 +110,20 @@ class _BoundedInput:
         return True
 
 
+_HEADER_KEYS: dict[str, tuple[str, str]] = {}
+"""Header names seen lately, and their environ key and lowercase form."""
+
+
+def _header_keys(name: str) -> tuple[str, str]:
+    key = name.upper().replace("-", "_")
+    if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        key = "HTTP_" + key
+    if len(_HEADER_KEYS) >= 1024:
+        _HEADER_KEYS.clear()
+    keys = _HEADER_KEYS[name] = (key, name.lower())
+    return keys
+
+
 class DropConnection(Exception):
     """Raised by an application (or its body iterator) to close the connection at once, mid-response."""
 
@@ -122,12 +142,12 @@ class _Handler(socketserver.StreamRequestHandler):
     timeout = IDLE_TIMEOUT_SECONDS
 
     def handle(self) -> None:
-        _SERVING.active = True
-        try:
-            while self._serve_one():
+        with _SERVING:
+            try:
+                while self._serve_one():
+                    pass
+            except (ConnectionError, TimeoutError, OSError):
                 pass
-        except (ConnectionError, TimeoutError, OSError):
-            pass
 
     def _serve_one(self) -> bool:
         """Serve one request; False when the connection should close."""
@@ -197,23 +217,44 @@ class _Handler(socketserver.StreamRequestHandler):
             "wsgi.run_once": False,
             "wsgi.input_terminated": True,
         }
-        size = len(line)
-        while True:
-            header = self.rfile.readline(MAX_HEAD_BYTES + 1)
-            size += len(header)
-            if size > MAX_HEAD_BYTES:
-                raise _FramingError(431, f"The request headers are larger than {MAX_HEAD_BYTES} bytes.")
-            if header in (b"\r\n", b"\n", b""):
-                break
-            name, colon, value = header.decode("latin-1").partition(":")
-            if not colon or not name or name != name.strip():
-                raise _FramingError(400, "Malformed HTTP header line.")
-            key = name.upper().replace("-", "_")
-            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                key = "HTTP_" + key
+        headers: dict[str, str] = {}
+        environ[HEADERS_KEY] = headers
+        for header in self._header_lines(len(line)):
+            name, colon, value = header.partition(":")
+            keys = _HEADER_KEYS.get(name) if colon else None
+            if keys is None:
+                if not colon or not name or name != name.strip():
+                    raise _FramingError(400, "Malformed HTTP header line.")
+                keys = _header_keys(name)
+            key, lower = keys
             value = value.strip()
             environ[key] = f"{environ[key]},{value}" if key in environ else value
+            headers[lower] = f"{headers[lower]},{value}" if lower in headers else value
         return environ
+
+    def _header_lines(self, used: int) -> list[str]:
+        """The head's header lines after the request line (`used` bytes), decoded, without their line ends."""
+        rfile = cast(io.BufferedReader, self.rfile)
+        buffered = rfile.peek(MAX_HEAD_BYTES)  # what arrived already, usually the whole head: no read per line
+        if buffered[:2] == b"\r\n":
+            rfile.read(2)
+            return []
+        end = buffered.find(b"\r\n\r\n")
+        if 0 <= end and used + end + 4 <= MAX_HEAD_BYTES:
+            block = buffered[:end]
+            if block.count(b"\n") == block.count(b"\r\n"):  # no bare LF line ends, which the slow path takes
+                rfile.read(end + 4)
+                return block.decode("latin-1").split("\r\n")
+        lines: list[str] = []
+        size = used
+        while True:
+            line = rfile.readline(MAX_HEAD_BYTES + 1)
+            size += len(line)
+            if size > MAX_HEAD_BYTES:
+                raise _FramingError(431, f"The request headers are larger than {MAX_HEAD_BYTES} bytes.")
+            if line in (b"\r\n", b"\n", b""):
+                return lines
+            lines.append(line.decode("latin-1").rstrip("\r\n"))
 
     def _run_app(self, environ: dict[str, Any]) -> bool:
         """Run the application and write its response; True if it asked to close the connection."""

@@ -1,0 +1,57 @@
+"""One request as the app reads it, whatever carried it: a socket, the no-socket transport or a batch line."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import IO, Any
+
+HEADERS_KEY = "fakeopenai.headers"
+"""The environ key under which fakeopenai's own server hands over the request headers it already parsed."""
+
+
+@dataclass(slots=True)
+class Incoming:
+    """The parts of an HTTP request the app uses."""
+
+    method: str
+    path: str
+    query_string: str
+    headers: dict[str, str]
+    """Lowercase names; repeated headers joined with commas."""
+    body: IO[bytes] | Any
+    """A stream with `read(size)`: the request body, unread."""
+    internal: bool = False
+    """Sent by the fake to itself (a batch line): no API key is needed."""
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, Any]) -> Incoming:
+        """The request a WSGI environ describes."""
+        headers = environ.get(HEADERS_KEY)
+        if headers is None:
+            headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key[:5] == "HTTP_"}
+            if environ.get("CONTENT_TYPE"):
+                headers["content-type"] = environ["CONTENT_TYPE"]
+            if environ.get("CONTENT_LENGTH"):
+                headers["content-length"] = environ["CONTENT_LENGTH"]
+        return cls(
+            environ.get("REQUEST_METHOD", "GET"),
+            environ.get("PATH_INFO", "/"),
+            environ.get("QUERY_STRING", ""),
+            headers,
+            environ.get("wsgi.input") or io.BytesIO(),
+        )
+
+    @property
+    def content_length(self) -> int:
+        """The declared body length; 0 when absent or unreadable."""
+        try:
+            return int(self.headers.get("content-length") or 0)
+        except ValueError:
+            return 0
+
+    @property
+    def content_type(self) -> str:
+        """The full Content-Type header, parameters included; empty when absent."""
+        return self.headers.get("content-type", "")
