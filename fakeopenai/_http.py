@@ -81,9 +81,17 @@ def status_line(status: int) -> str:
     return f"{status} {_REASONS.get(status, 'Unknown')}"
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
+def compact_json(value: Any) -> str:
+    """JSON as the fake sends it (compact separators are not what the API uses, but any spacing is valid)."""
+    return _COMPACT.encode(value)
+
+
 def encode_json(body: Any) -> bytes:
-    """JSON as the API sends it (compact separators are not what it uses, but any spacing is valid)."""
-    return json.dumps(body, separators=(",", ":")).encode()
+    """A JSON body as the fake sends it, in bytes."""
+    return _COMPACT.encode(body).encode()
 
 
 def to_wsgi(

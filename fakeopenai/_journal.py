@@ -18,7 +18,7 @@ R = TypeVar("R", bound=RequestView)
 AnsweredBy = Literal["script", "cassette", "simulator", "error"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Call(Generic[R]):
     """One request the fake received, and what it answered."""
 

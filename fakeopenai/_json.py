@@ -20,14 +20,13 @@ def loads(data: str | bytes) -> Any:
     matching, serialization) raise `RecursionError` somewhere below a thousand
     levels; bounding the depth here keeps them all safe.
     """
+    if isinstance(data, bytes) and data[:1] == b"{" and data[1:2] != b"\x00":
+        data = data.decode("utf-8", "surrogatepass")  # UTF-8 for sure: skip json's encoding detection
     try:
         value = json.loads(data)
     except RecursionError:
         raise TooDeeplyNested(_message()) from None
-    if isinstance(data, bytes):
-        openings = data.count(b"[") + data.count(b"{")
-    else:
-        openings = data.count("[") + data.count("{")
+    openings = data.count(b"[") + data.count(b"{") if isinstance(data, bytes) else data.count("[") + data.count("{")
     if openings > MAX_JSON_DEPTH and _deeper_than(value, MAX_JSON_DEPTH):
         raise TooDeeplyNested(_message())
     return value

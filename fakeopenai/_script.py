@@ -201,6 +201,8 @@ class ScriptBook:
 
     def __init__(self) -> None:
         self._entries: list[Scripted] = []
+        self._candidates: tuple[Scripted, ...] = ()
+        """The entries in the order `take` tries them, rebuilt on every change (takes far outnumber changes)."""
         self._lock = threading.Lock()
         self._taken = threading.local()
 
@@ -208,6 +210,11 @@ class ScriptBook:
         """Register an answer after the ones already registered."""
         with self._lock:
             self._entries.append(entry)
+            self._reorder()
+
+    def _reorder(self) -> None:
+        limited = [e for e in self._entries if e.times is not None]
+        self._candidates = (*limited, *(e for e in self._entries if e.times is None))
 
     def take(self, operation: str, request: RequestView, *, model_turn: bool = True) -> Scripted | None:
         """The first entry that still has uses and matches, counting this use; None if none.
@@ -217,11 +224,7 @@ class ScriptBook:
         permanent ones. Predicates run outside the lock, so a slow predicate
         never holds up concurrent requests.
         """
-        with self._lock:
-            candidates = [e for e in self._entries if e.times is not None] + [
-                e for e in self._entries if e.times is None
-            ]
-        for entry in candidates:
+        for entry in self._candidates:
             if entry.exhausted:
                 continue
             if operation not in entry.operations if entry.operations is not None else not model_turn:
@@ -254,6 +257,7 @@ class ScriptBook:
         """Forget every entry."""
         with self._lock:
             self._entries.clear()
+            self._reorder()
 
 
 def caller_origin() -> str:

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from ._http import Response
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_TO_ALPHABET = bytes(ord(_ALPHABET[byte % 62]) for byte in range(256))
+"""A `bytes.translate` table mapping each byte to a letter or digit."""
 
 
 @dataclass
@@ -77,8 +79,8 @@ class State:
         """A fresh id like the API's (`chatcmpl-…`, `call_…`), reproducible after a reset."""
         with self._lock:
             number = next(self._counter)
-        digest = hashlib.sha512(f"{prefix}|{seed}|{number}".encode()).digest()
-        return prefix + "".join(_ALPHABET[byte % 62] for byte in digest[:length])
+        digest = hashlib.blake2b(f"{prefix}|{seed}|{number}".encode()).digest()
+        return prefix + digest[:length].translate(_TO_ALPHABET).decode("ascii")
 
     def record_error(self, error: BaseException) -> None:
         """Keep an exception raised while answering, to re-raise in the test."""

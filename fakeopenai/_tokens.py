@@ -74,10 +74,19 @@ def split_into_chunks(text: str) -> list[str]:
     return chunks
 
 
+_COUNTED: dict[str, int] = {}
+"""Counts of texts seen lately: tests send the same prompts again and again."""
+_COUNTED_TEXTS = 4096
+_COUNTED_LONGEST = 4096
+
+
 def count_tokens(text: str) -> int:
     """Approximate tokens the way OpenAI's tokenizers split text (words, punctuation, whitespace runs); 0 for ''."""
     if not text:
         return 0
+    known = _COUNTED.get(text)
+    if known is not None:
+        return known
     cjk = _CJK.search(text) is not None
     total = 0
     for pre_token in _PRE_TOKEN.findall(text):
@@ -85,6 +94,10 @@ def count_tokens(text: str) -> int:
             total += 1
         else:
             total += len(_pieces(pre_token, cjk=cjk))
+    if len(text) <= _COUNTED_LONGEST:
+        if len(_COUNTED) >= _COUNTED_TEXTS:
+            _COUNTED.clear()
+        _COUNTED[text] = total
     return total
 
 

@@ -130,13 +130,17 @@ def _check_strict_schemas(view: ChatRequest) -> list[Problem]:
 def impossible_answer(view: ChatRequest, turn: Message) -> list[str]:
     """Why the real API could not have given this scripted turn for this request; [] if it could."""
     reasons = []
-    functions = {
-        t["function"].get("name"): t["function"]
-        for t in view.tools
-        if isinstance(t, Mapping) and isinstance(t.get("function"), Mapping)
-    }
     if turn.tool_calls and view.tool_choice == "none":
         reasons.append("it calls a tool although the request says tool_choice='none'")
+    functions = (
+        {
+            t["function"].get("name"): t["function"]
+            for t in view.tools
+            if isinstance(t, Mapping) and isinstance(t.get("function"), Mapping)
+        }
+        if turn.tool_calls
+        else {}
+    )
     for call in turn.tool_calls:
         function = functions.get(call.name)
         if function is None:

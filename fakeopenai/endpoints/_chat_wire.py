@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .._http import EventStream, JsonResponse, Response, SseEvent
+from .._http import EventStream, JsonResponse, Response, SseEvent, compact_json
 from .._requests import ChatRequest
 from .._script import Message, ToolCall
 from .._state import Context
 from .._tokens import count_tokens, split_into_chunks
 
 
+@functools.lru_cache(maxsize=256)
 def fingerprint(model: str) -> str:
     """A stable `system_fingerprint` for a model."""
     return "fp_" + hashlib.sha256(model.encode()).hexdigest()[:10]
@@ -145,7 +147,7 @@ class ChatRenderer:
         }
         if self.include_usage:
             chunk["usage"] = self.usage() if usage else None
-        return SseEvent(json.dumps(chunk, separators=(",", ":")))
+        return SseEvent(compact_json(chunk))
 
     @property
     def include_usage(self) -> bool:

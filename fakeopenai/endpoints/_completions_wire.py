@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .._http import EventStream, JsonResponse, Response, SseEvent
+from .._http import EventStream, JsonResponse, Response, SseEvent, compact_json
 from .._state import Context
 from .._tokens import split_into_chunks
 from ._completions_request import TOKEN_PIECES, CompletionRequest, Prompt, token_piece
@@ -157,7 +156,7 @@ class CompletionRenderer:
         }
         if self.request.include_usage:
             chunk["usage"] = None
-        return SseEvent(json.dumps(chunk, separators=(",", ":")))
+        return SseEvent(compact_json(chunk))
 
     def _choice_events(self, index: int, choice: Choice) -> Iterator[SseEvent]:
         if self.request.echo:
@@ -174,5 +173,5 @@ class CompletionRenderer:
             yield from (event for event in batch if event is not None)
         if self.request.include_usage:
             usage_chunk = {**self._head(), "choices": [], "usage": self.usage()}
-            yield SseEvent(json.dumps(usage_chunk, separators=(",", ":")))
+            yield SseEvent(compact_json(usage_chunk))
         yield SseEvent("[DONE]")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from .._http import SseEvent
+from .._http import SseEvent, compact_json
 from .._tokens import split_into_chunks
 from ._responses_wire import Rendered
 
@@ -61,7 +60,7 @@ def events_of(rendered: Rendered, *, queued: bool = False) -> list[dict[str, Any
 
 def to_sse(events: list[dict[str, Any]]) -> list[SseEvent]:
     """The events framed as the API frames them: an `event:` line named after the type, then the data."""
-    return [SseEvent(json.dumps(event, separators=(",", ":")), event=event["type"]) for event in events]
+    return [SseEvent(compact_json(event), event=event["type"]) for event in events]
 
 
 def _opening(item: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .._http import SseEvent
+from .._http import SseEvent, compact_json
 from .._state import State
 from ._assistants_common import RUNS, STEPS, normalize_tools, public
 from ._store import Resource, table
@@ -126,5 +125,5 @@ class Events:
     def sse(self) -> Iterator[SseEvent]:
         """The events on the wire, ending with `done`."""
         for name, data in self.items:
-            yield SseEvent(json.dumps(data, separators=(",", ":")), event=name)
+            yield SseEvent(compact_json(data), event=name)
         yield SseEvent("[DONE]", event="done")

@@ -39,7 +39,9 @@ def scripted(ctx: Context) -> Response | None:
     answer = entry.answer
     if isinstance(answer, Fault):
         return answer.to_error()
-    ctx.call.notes += [f"{entry.origin}: {why}" for why in impossible_answer(ctx.request, answer)]
+    reasons = impossible_answer(ctx.request, answer)
+    if reasons:
+        ctx.call.notes += [f"{entry.origin}: {why}" for why in reasons]
     return ChatRenderer(ctx, ctx.request, [answer] * _choices(ctx.request)).response()
 
 
