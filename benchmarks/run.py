@@ -42,7 +42,8 @@ from typing import Any, NamedTuple
 
 import openai
 
-from fakeopenai import FakeOpenAI
+from fakeopenai import MEMORY_BASE_URL, FakeOpenAI
+from fakeopenai._wire_client import make_socket_transport
 
 HELLO = [{"role": "user", "content": "Hello"}]
 ANSWER = "Hello! How can I help you today?"
@@ -99,11 +100,18 @@ def median_pair(measured: Callable[[], Any], floor: Callable[[], Any], *, calls:
     return Pair(statistics.median(figures), statistics.median(floors), ratio)
 
 
-def mock_client(body: bytes, content_type: str) -> openai.OpenAI:
-    """An SDK client whose transport answers every request with `body`, in memory."""
+class Canned(NamedTuple):
+    """A response exactly as the fake sends it: status 200, these headers, this body."""
+
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+def mock_client(canned: Canned) -> openai.OpenAI:
+    """An SDK client whose transport answers every request with `canned`, in memory: the floor."""
 
     def handler(request: Any) -> Any:
-        return httpx.Response(200, content=body, headers={"content-type": content_type})
+        return httpx.Response(200, headers=canned.headers, content=canned.body)
 
     http_client = httpx.Client(transport=httpx.MockTransport(handler))
     return openai.OpenAI(base_url="http://floor.invalid/v1", api_key="sk-floor", http_client=http_client, max_retries=0)
@@ -120,11 +128,15 @@ def consume(client: openai.OpenAI) -> int:
     return sum(1 for _ in stream)
 
 
-def answer_bytes(fake: FakeOpenAI) -> bytes:
-    """The JSON the fake sends for `create`: what the floor and the alternatives answer too."""
-    fake.chat.respond_with_message(ANSWER)
-    create(fake.client(memory=True, max_retries=0))
-    return json.dumps(fake.chat.calls.last.response).encode()
+def canned(fake: FakeOpenAI, *, stream: bool = False) -> Canned:
+    """What the fake sends for `create` (or its streamed form, as scripted): headers and body, to answer floors with."""
+    if not stream:
+        fake.chat.respond_with_message(ANSWER)
+    client = httpx.Client(transport=fake.transports(httpx)[0], headers={"authorization": f"Bearer {fake.api_key}"})
+    body = {"model": "gpt-4o", "messages": HELLO, "stream": stream}
+    response = client.post(f"{MEMORY_BASE_URL}/chat/completions", json=body)
+    assert response.status_code == 200, response.text
+    return Canned(response.headers.raw, response.content)
 
 
 def script_stream(fake: FakeOpenAI, chunks: int) -> None:
@@ -140,10 +152,6 @@ def sse_events(fake: FakeOpenAI, chunks: int) -> list[Any]:
     events = list(fake.chat.calls.last.response)
     fake.reset()
     return events
-
-
-def sse_bytes(events: list[Any]) -> bytes:
-    return b"".join(b"data: " + (json.dumps(e) if e != "[DONE]" else e).encode() + b"\n\n" for e in events)
 
 
 # ---------------------------------------------------------------- the table
@@ -214,20 +222,33 @@ class Settings:
 # ---------------------------------------------------------------- per call, over a socket and without one
 
 
-def bench_chat(fake: FakeOpenAI, *, calls: int, rounds: int) -> Pair:
-    """Per-call latency of a non-streaming create over the socket: (fake, floor, ratio)."""
-    floor = mock_client(answer_bytes(fake), "application/json")
+def bench_call(fake: FakeOpenAI, client: openai.OpenAI, *, calls: int, rounds: int) -> Pair:
+    """Per-call latency of a non-streaming create from `client` to the fake: (fake, floor, ratio)."""
+    floor = mock_client(canned(fake))
     fake.chat.respond_with_message(ANSWER, always=True)
-    client = fake.client(max_retries=0)
     result = median_pair(lambda: create(client), lambda: create(floor), calls=calls, rounds=rounds)
+    client.close()
     fake.reset()
     return result
+
+
+def own_client(base_url: str, api_key: str) -> openai.OpenAI:
+    """A client as application code builds it: the SDK's default httpx transport."""
+    return openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0)
+
+
+def lean_client(base_url: str, port: int) -> openai.OpenAI:
+    """A client on fakeopenai's own socket transport, as `fake.client()` builds it."""
+    transport = make_socket_transport(httpx, "127.0.0.1", port)
+    http_client = openai.DefaultHttpxClient(transport=transport)
+    return openai.OpenAI(base_url=base_url, api_key="sk-bare", http_client=http_client, max_retries=0)
 
 
 class _BareHandler(socketserver.StreamRequestHandler):
     """Reads each request of a keep-alive connection and sends the server's one canned reply."""
 
     server: _BareServer
+    disable_nagle_algorithm = True
 
     def handle(self) -> None:
         while self.rfile.readline():
@@ -245,20 +266,21 @@ class _BareServer(socketserver.ThreadingTCPServer):
     reply = b""
 
 
-def bench_bare_socket(body: bytes, *, calls: int, rounds: int) -> Pair:
+def bench_bare_socket(
+    answer: Canned, make_client: Callable[[str, int], openai.OpenAI], *, calls: int, rounds: int
+) -> Pair:
     """The same call to the barest keep-alive HTTP server on 127.0.0.1 sending the same bytes: (bare, floor, ratio).
 
     No routing, no parsing past the headers, no WSGI: what the socket alone costs the SDK.
     """
     server = _BareServer(("127.0.0.1", 0), _BareHandler)
-    server.reply = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%b" % (
-        len(body),
-        body,
-    )
+    head = b"".join(b"%s: %s\r\n" % pair for pair in answer.headers)
+    server.reply = b"HTTP/1.1 200 OK\r\n%s\r\n%s" % (head, answer.body)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    client = openai.OpenAI(base_url=f"http://127.0.0.1:{server.server_address[1]}/v1", api_key="sk-bare", max_retries=0)
-    floor = mock_client(body, "application/json")
+    port = server.server_address[1]
+    client = make_client(f"http://127.0.0.1:{port}/v1", port)
+    floor = mock_client(answer)
     try:
         return median_pair(lambda: create(client), lambda: create(floor), calls=calls, rounds=rounds)
     finally:
@@ -268,20 +290,10 @@ def bench_bare_socket(body: bytes, *, calls: int, rounds: int) -> Pair:
         thread.join()
 
 
-def bench_memory(fake: FakeOpenAI, *, calls: int, rounds: int) -> Pair:
-    """Per-call latency of a non-streaming create through the no-socket transport: (fake, floor, ratio)."""
-    floor = mock_client(answer_bytes(fake), "application/json")
-    fake.chat.respond_with_message(ANSWER, always=True)
-    client = fake.client(memory=True, max_retries=0)
-    result = median_pair(lambda: create(client), lambda: create(floor), calls=calls, rounds=rounds)
-    fake.reset()
-    return result
-
-
 def bench_stream(fake: FakeOpenAI, *, rounds: int, chunks: int = 1000, memory: bool = False) -> Pair:
     """Time to the last chunk of a 1,000-chunk stream, over the socket or not: (fake, floor, ratio)."""
-    floor = mock_client(sse_bytes(sse_events(fake, chunks)), "text/event-stream")
     script_stream(fake, chunks)
+    floor = mock_client(canned(fake, stream=True))
     client = fake.client(memory=memory, max_retries=0)
     assert consume(client) == consume(floor) == chunks
     result = median_pair(lambda: consume(client), lambda: consume(floor), calls=1, rounds=rounds)
@@ -402,7 +414,7 @@ sdk = time.perf_counter() - began  # the SDK's own first call (lazy imports, mod
 client = openai.OpenAI(api_key="sk-cold", base_url="http://127.0.0.1:9/v1", max_retries=0)  # the user's: not counted
 began = time.perf_counter()
 import fakeopenai.plugin
-from fakeopenai import FakeOpenAI
+from fakeopenai import MEMORY_BASE_URL, FakeOpenAI
 imported = time.perf_counter()
 fake = FakeOpenAI().start()
 started = time.perf_counter()
@@ -576,7 +588,7 @@ def bench_memory_use(fake: FakeOpenAI, *, requests: int) -> dict[str, int]:
 # ---------------------------------------------------------------- the alternatives
 
 
-def bench_openai_responses(answer: bytes, events: list[Any], *, calls: int, rounds: int) -> list[Row]:
+def bench_openai_responses(answer: Canned, stream: Canned, events: list[Any], *, calls: int, rounds: int) -> list[Row]:
     """openai-responses: its respx router answers the call with the same JSON, and streams the same chunks."""
     try:
         import openai_responses
@@ -596,22 +608,22 @@ def bench_openai_responses(answer: bytes, events: list[Any], *, calls: int, roun
             yield from chunks
 
     client = openai.OpenAI(base_url=base_url, api_key="sk-alternative", max_retries=0)
-    floor = mock_client(answer, "application/json")
-    stream_floor = mock_client(sse_bytes(events), "text/event-stream")
+    floor = mock_client(answer)
+    stream_floor = mock_client(stream)
     with mock.router:
-        mock.chat.completions.create.response = json.loads(answer)
+        mock.chat.completions.create.response = json.loads(answer.body)
         assert create(client).choices[0].message.content == ANSWER
         call = median_pair(lambda: create(client), lambda: create(floor), calls=calls, rounds=rounds)
         mock.chat.completions.create.response = lambda request: httpx.Response(200, content=Chunks())
         assert consume(client) == consume(stream_floor) == len(events) - 1
-        stream = median_pair(lambda: consume(client), lambda: consume(stream_floor), calls=1, rounds=rounds)
+        streamed = median_pair(lambda: consume(client), lambda: consume(stream_floor), calls=1, rounds=rounds)
     return [
         against("openai-responses (respx): non-streaming call", *call),
-        against("openai-responses (respx): 1,000-chunk stream", *stream),
+        against("openai-responses (respx): 1,000-chunk stream", *streamed),
     ]
 
 
-def bench_httpserver(answer: bytes, events: list[Any], *, calls: int, rounds: int) -> list[Row]:
+def bench_httpserver(answer: Canned, stream: Canned, events: list[Any], *, calls: int, rounds: int) -> list[Row]:
     """pytest-httpserver: its werkzeug server on 127.0.0.1 serves the same JSON and SSE bytes."""
     try:
         from pytest_httpserver import HTTPServer
@@ -624,20 +636,19 @@ def bench_httpserver(answer: bytes, events: list[Any], *, calls: int, rounds: in
     werkzeug_log.setLevel(logging.WARNING)  # no access log on stderr (under pytest it would be captured)
     try:
         client = openai.OpenAI(base_url=server.url_for("/v1"), api_key="sk-alternative", max_retries=0)
-        sse = sse_bytes(events)
-        floor = mock_client(answer, "application/json")
-        stream_floor = mock_client(sse, "text/event-stream")
+        floor = mock_client(answer)
+        stream_floor = mock_client(stream)
         server.expect_request("/v1/chat/completions", method="POST").respond_with_data(
-            answer, content_type="application/json"
+            answer.body, content_type="application/json"
         )
         assert create(client).choices[0].message.content == ANSWER
         call = median_pair(lambda: create(client), lambda: create(floor), calls=calls, rounds=rounds)
         server.clear()
         server.expect_request("/v1/chat/completions", method="POST").respond_with_data(
-            sse, content_type="text/event-stream"
+            stream.body, content_type="text/event-stream"
         )
         assert consume(client) == consume(stream_floor) == len(events) - 1
-        stream = median_pair(lambda: consume(client), lambda: consume(stream_floor), calls=1, rounds=rounds)
+        streamed = median_pair(lambda: consume(client), lambda: consume(stream_floor), calls=1, rounds=rounds)
         server.check_assertions()
     finally:
         werkzeug_log.setLevel(level)
@@ -645,7 +656,7 @@ def bench_httpserver(answer: bytes, events: list[Any], *, calls: int, rounds: in
         server.stop()
     return [
         against("pytest-httpserver (werkzeug): non-streaming call", *call),
-        against("pytest-httpserver (werkzeug): 1,000-chunk stream", *stream),
+        against("pytest-httpserver (werkzeug): 1,000-chunk stream", *streamed),
     ]
 
 
@@ -653,16 +664,23 @@ def bench_httpserver(answer: bytes, events: list[Any], *, calls: int, rounds: in
 
 
 def rows_socket(fake: FakeOpenAI, s: Settings) -> list[Row]:
-    fake_pair = bench_chat(fake, calls=s.calls, rounds=s.rounds)
-    bare = bench_bare_socket(answer_bytes(fake), calls=s.calls, rounds=s.rounds)
+    kwargs = {"calls": s.calls, "rounds": s.rounds}
+    fixture = bench_call(fake, fake.client(max_retries=0), **kwargs)
+    own = bench_call(fake, own_client(fake.base_url, fake.api_key), **kwargs)
+    answer = canned(fake)
+    fake.reset()
+    bare_lean = bench_bare_socket(answer, lean_client, **kwargs)
+    bare_own = bench_bare_socket(answer, lambda url, port: own_client(url, "sk-bare"), **kwargs)
     return [
-        against("chat.completions.create, non-streaming, socket", *fake_pair, limit=1.5),
-        against("(reference) the same call to a bare keep-alive socket server", *bare),
+        against("chat.completions.create, non-streaming, socket (`fake.client()`)", *fixture, limit=1.5),
+        against("(reference) the same call from your own `openai.OpenAI()` (httpx's transport)", *own),
+        against("(reference) `fake.client()`'s transport to a bare keep-alive server", *bare_lean),
+        against("(reference) httpx's transport to a bare keep-alive server", *bare_own),
     ]
 
 
 def rows_no_socket(fake: FakeOpenAI, s: Settings) -> list[Row]:
-    pair = bench_memory(fake, calls=s.calls, rounds=s.rounds)
+    pair = bench_call(fake, fake.client(memory=True, max_retries=0), calls=s.calls, rounds=s.rounds)
     return [against("chat.completions.create, non-streaming, no-socket", *pair, limit=1.15)]
 
 
@@ -684,7 +702,7 @@ def rows_fixture(fake: FakeOpenAI, s: Settings) -> list[Row]:
 
 
 def rows_cold_start(fake: FakeOpenAI, s: Settings) -> list[Row]:
-    cold = bench_cold_start(answer_bytes(fake), runs=s.cold_runs)
+    cold = bench_cold_start(canned(fake).body, runs=s.cold_runs)
     fake.reset()
     parts = f"import {duration(cold['import'])} + start {duration(cold['start'])} + request {duration(cold['request'])}"
     label = f"cold start: plugin import + first validated answer ({parts})"
@@ -726,11 +744,13 @@ def rows_memory(fake: FakeOpenAI, s: Settings) -> list[Row]:
 
 
 def rows_alternatives(fake: FakeOpenAI, s: Settings) -> list[Row]:
-    answer = answer_bytes(fake)
+    answer = canned(fake)
     events = sse_events(fake, 1000)
+    script_stream(fake, 1000)
+    stream = canned(fake, stream=True)
     fake.reset()
     kwargs = {"calls": s.calls, "rounds": s.rounds}
-    return bench_openai_responses(answer, events, **kwargs) + bench_httpserver(answer, events, **kwargs)
+    return bench_openai_responses(answer, stream, events, **kwargs) + bench_httpserver(answer, stream, events, **kwargs)
 
 
 SECTIONS: dict[str, Callable[[FakeOpenAI, Settings], list[Row]]] = {
