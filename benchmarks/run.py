@@ -81,16 +81,25 @@ class Pair(NamedTuple):
     ratio: float
 
 
-def median_pair(measured: Callable[[], Any], floor: Callable[[], Any], *, calls: int, rounds: int) -> Pair:
+def median_pair(
+    measured: Callable[[], Any],
+    floor: Callable[[], Any],
+    *,
+    calls: int,
+    rounds: int,
+    between: Callable[[], Any] = lambda: None,
+) -> Pair:
     """Like `median_seconds` for an action and its floor, their rounds interleaved.
 
     The ratio is the median of the rounds' own ratios: a round times both back to
     back, so a load that comes and goes on the machine slows both alike.
+    `between` runs, untimed, before each round.
     """
     measured()
     floor()
     figures, floors = [], []
     for _ in range(rounds):
+        between()
         for action, out in ((measured, figures), (floor, floors)):
             began = time.perf_counter()
             for _ in range(calls):
@@ -225,8 +234,13 @@ class Settings:
 def bench_call(fake: FakeOpenAI, client: openai.OpenAI, *, calls: int, rounds: int) -> Pair:
     """Per-call latency of a non-streaming create from `client` to the fake: (fake, floor, ratio)."""
     floor = mock_client(canned(fake))
-    fake.chat.respond_with_message(ANSWER, always=True)
-    result = median_pair(lambda: create(client), lambda: create(floor), calls=calls, rounds=rounds)
+
+    def next_test() -> None:  # between rounds, as the fixture resets between tests
+        fake.reset()
+        fake.chat.respond_with_message(ANSWER, always=True)
+
+    next_test()
+    result = median_pair(lambda: create(client), lambda: create(floor), calls=calls, rounds=rounds, between=next_test)
     client.close()
     fake.reset()
     return result

@@ -101,7 +101,7 @@ class State:
             self._counter = itertools.count()
 
 
-@dataclass
+@dataclass(slots=True)
 class Context:
     """What an endpoint needs to answer one request."""
 
