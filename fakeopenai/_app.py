@@ -178,7 +178,8 @@ class App:
         """
         content = b"" if body is None else json.dumps(body).encode()
         headers = {"content-type": "application/json", "content-length": str(len(content))} if content else {}
-        incoming = Incoming(method, path, "", headers, io.BytesIO(content), internal=True)
+        path, _, query_string = path.partition("?")
+        incoming = Incoming(method, path, query_string, headers, io.BytesIO(content), internal=True)
         status: list[str] = []
         chunks = self.respond(incoming, lambda line, headers, exc_info=None: status.append(line))
         data = b"".join(chunks)
