@@ -69,7 +69,7 @@ def test_stream_pacing_between_events(fake_openai: FakeOpenAI) -> None:
     for _ in create(openai.OpenAI(), stream=True):  # type: ignore[attr-defined]
         arrivals.append(time.perf_counter() - began)
     assert len(arrivals) == 5 and arrivals[-1] >= 0.38, "four gaps of 0.1 s before the last chunk"
-    assert arrivals[1] < arrivals[-1] - 0.3, "events arrive as they are sent, not all at the end"
+    assert arrivals[1] < arrivals[-1] - 0.2, "events arrive as they are sent, not all at the end (3 gaps apart)"
 
 
 def test_stream_cut_after_n_events(fake_openai: FakeOpenAI) -> None:
