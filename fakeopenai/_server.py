@@ -258,51 +258,17 @@ class _Handler(socketserver.StreamRequestHandler):
 
     def _run_app(self, environ: dict[str, Any]) -> bool:
         """Run the application and write its response; True if it asked to close the connection."""
-        response: dict[str, Any] = {}
-        head_only = environ["REQUEST_METHOD"] == "HEAD"  # the head a GET would get, and no content
-
-        def start_response(
-            status: str, headers: list[tuple[str, str]], exc_info: Any = None
-        ) -> Callable[[bytes], None]:
-            if exc_info and response.get("sent"):
-                raise exc_info[1].with_traceback(exc_info[2])
-            response["status"], response["headers"] = status, headers
-            return write
-
-        def head() -> bytes:
-            lines = [f"HTTP/1.1 {response['status']}"]
-            names = set()
-            for name, value in response["headers"]:
-                lines.append(f"{name}: {value}")
-                names.add(name.lower())
-            if "content-length" not in names:
-                response["chunked"] = True
-                lines.append("Transfer-Encoding: chunked")
-            response["close"] = "connection" in names
-            response["sent"] = True
-            return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-
-        def write(data: bytes) -> None:
-            prefix = b"" if response.get("sent") else head()
-            if head_only:
-                data = b""
-            elif data and response.get("chunked"):
-                data = b"%x\r\n%s\r\n" % (len(data), data)
-            self.wfile.write(prefix + data)
-
+        reply = _Reply(self.wfile, head_only=environ["REQUEST_METHOD"] == "HEAD")
         try:
-            result = self.server.app(environ, start_response)
+            result = self.server.app(environ, reply.start_response)
             try:
-                if isinstance(result, list) and len(result) == 1:
-                    write(result[0])
+                if type(result) is list and len(result) == 1:
+                    reply.write(result[0])
                 else:
                     for chunk in result:
                         if chunk:
-                            write(chunk)
-                if not response.get("sent"):
-                    write(b"")
-                if response.get("chunked") and not head_only:
-                    self.wfile.write(b"0\r\n\r\n")
+                            reply.write(chunk)
+                reply.finish()
             finally:
                 close = getattr(result, "close", None)
                 if close is not None:
@@ -310,7 +276,7 @@ class _Handler(socketserver.StreamRequestHandler):
         except DropConnection:
             self.connection.shutdown(socket.SHUT_RDWR)
             return True
-        return bool(response.get("close"))
+        return reply.close
 
     def _send_error(self, status: int, message: str) -> None:
         body = self.server.error_body(status, message)
@@ -319,6 +285,59 @@ class _Handler(socketserver.StreamRequestHandler):
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
         )
         self.wfile.write(head.encode("latin-1") + body)
+
+
+class _Reply:
+    """The response to one request as it is written: its head before the first bytes, chunked if no length."""
+
+    __slots__ = ("chunked", "close", "head_only", "headers", "out", "sent", "status")
+
+    def __init__(self, out: IO[bytes] | Any, head_only: bool) -> None:
+        self.out = out
+        self.head_only = head_only  # the head a GET would get, and no content
+        self.status = "500 Internal Server Error"
+        self.headers: list[tuple[str, str]] = []
+        self.sent = self.chunked = self.close = False
+
+    def start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., None]:
+        """The WSGI `start_response`."""
+        if exc_info and self.sent:
+            raise exc_info[1].with_traceback(exc_info[2])
+        self.status, self.headers = status, headers
+        return self.write
+
+    def write(self, data: bytes) -> None:
+        """Send body bytes, the head first if it has not gone yet."""
+        prefix = b"" if self.sent else self._head()
+        if self.head_only:
+            data = b""
+        elif data and self.chunked:
+            data = b"%x\r\n%s\r\n" % (len(data), data)
+        self.out.write(prefix + data)
+
+    def finish(self) -> None:
+        """Send the head of an empty response, or end a chunked one."""
+        if not self.sent:
+            self.write(b"")
+        if self.chunked and not self.head_only:
+            self.out.write(b"0\r\n\r\n")
+
+    def _head(self) -> bytes:
+        lines = [f"HTTP/1.1 {self.status}"]
+        sized = False
+        for name, value in self.headers:
+            lines.append(f"{name}: {value}")
+            lower = name.lower()
+            if lower == "content-length":
+                sized = True
+            elif lower == "connection":
+                self.close = True
+        if not sized:
+            self.chunked = True
+            lines.append("Transfer-Encoding: chunked")
+        self.sent = True
+        lines.append("\r\n")
+        return "\r\n".join(lines).encode("latin-1")
 
 
 class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
