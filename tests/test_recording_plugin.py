@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-# In-process runs forget the modules first imported during them: import the clients here, once, so that
-# httpx's lazily imported httpcore stays one module (its exceptions must stay the classes httpx maps).
-import httpcore  # noqa: F401
-import openai  # noqa: F401
 import pytest
 
 from fakeopenai import FakeOpenAI
