@@ -81,7 +81,8 @@ def status_line(status: int) -> str:
     return f"{status} {_REASONS.get(status, 'Unknown')}"
 
 
-_COMPACT = json.JSONEncoder(separators=(",", ":"))
+_COMPACT = json.JSONEncoder(separators=(",", ":"), check_circular=False)
+"""Answers are built fresh for every request and never refer to themselves: no circularity bookkeeping."""
 
 
 def compact_json(value: Any) -> str:
