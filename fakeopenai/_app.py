@@ -15,7 +15,7 @@ from werkzeug.routing import Map, Rule
 
 from ._errors import ApiError, ConfigurationError, error_for_status
 from ._http import EventStream, JsonResponse, Response, StartResponse, to_wsgi
-from ._incoming import Incoming
+from ._incoming import Body, Incoming
 from ._journal import Call, EventLog
 from ._json import TooDeeplyNested
 from ._json import loads as loads_json
@@ -298,7 +298,7 @@ def _unreadable(error: OSError) -> ApiError:
     return ApiError(400, f"The request body could not be read ({error}).", headers={"Connection": "close"})
 
 
-def _drain(stream: Any, limit: int = 1 << 20) -> None:
+def _drain(stream: Body, limit: int = 1 << 20) -> None:
     """Read and drop a body nobody needs, so the connection can serve the next request."""
     while limit > 0:
         try:

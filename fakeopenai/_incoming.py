@@ -5,10 +5,18 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any, Protocol
 
 HEADERS_KEY = "fakeopenai.headers"
 """The environ key under which fakeopenai's own server hands over the request headers it already parsed."""
+
+
+class Body(Protocol):
+    """A request body being read."""
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to `size` bytes (all that is left for -1); b"" at the end."""
+        ...
 
 
 @dataclass(slots=True)
@@ -20,8 +28,8 @@ class Incoming:
     query_string: str
     headers: dict[str, str]
     """Lowercase names; repeated headers joined with commas."""
-    body: IO[bytes] | Any
-    """A stream with `read(size)`: the request body, unread."""
+    body: Body
+    """The request body, unread."""
     internal: bool = False
     """Sent by the fake to itself (a batch line): no API key is needed."""
 

@@ -292,7 +292,7 @@ class _Reply:
 
     __slots__ = ("chunked", "close", "head_only", "headers", "out", "sent", "status")
 
-    def __init__(self, out: IO[bytes] | Any, head_only: bool) -> None:
+    def __init__(self, out: io.BufferedIOBase, head_only: bool) -> None:
         self.out = out
         self.head_only = head_only  # the head a GET would get, and no content
         self.status = "500 Internal Server Error"
