@@ -243,12 +243,23 @@ class FakeOpenAI(Scripting[RequestView]):
         return openai.OpenAI(base_url=self.base_url, api_key=self.api_key, **kwargs)
 
     def async_client(self, *, memory: bool = False, **kwargs: Any) -> openai.AsyncOpenAI:
-        """An `openai.AsyncOpenAI` client pointed at the fake; with `memory=True` it skips the socket entirely."""
+        """An `openai.AsyncOpenAI` client pointed at the fake; other keyword arguments go to `openai.AsyncOpenAI`.
+
+        It speaks HTTP/1.1 to the fake's server over a real socket through fakeopenai's own lean
+        async transport, built on anyio (httpx's default one spends about 0.3 ms per request in pure
+        Python); pass your own `http_client` for another. With `memory=True` it skips the socket entirely.
+        """
         import openai
 
+        from ._wire_client_async import make_async_socket_transport
+
+        httpx = _sdk_httpx()
         if memory:
-            kwargs.setdefault("http_client", openai.DefaultAsyncHttpxClient(transport=self.transports(_sdk_httpx())[1]))
+            kwargs.setdefault("http_client", openai.DefaultAsyncHttpxClient(transport=self.transports(httpx)[1]))
             return openai.AsyncOpenAI(base_url=MEMORY_BASE_URL, api_key=self.api_key, **kwargs)
+        if "http_client" not in kwargs:
+            transport = make_async_socket_transport(httpx, self._server.host, self._server.port)
+            kwargs["http_client"] = openai.DefaultAsyncHttpxClient(transport=transport)
         return openai.AsyncOpenAI(base_url=self.base_url, api_key=self.api_key, **kwargs)
 
     def transports(self, httpx_module: ModuleType | None = None) -> tuple[Any, Any]:

@@ -25,7 +25,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 MAX_HEAD_BYTES = 64 * 1024
 """A response's status line plus headers above this size are a protocol error."""
@@ -110,18 +110,8 @@ class _Head:
 
     __slots__ = ("headers", "keep_alive", "length", "reason", "status", "version")
 
-    def __init__(self, conn: _Connection) -> None:
-        buf = conn.buffer
-        end = buf.find(b"\r\n\r\n")
-        while end < 0:
-            if len(buf) > MAX_HEAD_BYTES:
-                raise _ProtocolError(f"The response head is larger than {MAX_HEAD_BYTES} bytes.")
-            searched = max(0, len(buf) - 3)
-            if not conn.fill():
-                raise _Disconnected
-            end = buf.find(b"\r\n\r\n", searched)
-        if end > MAX_HEAD_BYTES:
-            raise _ProtocolError(f"The response head is larger than {MAX_HEAD_BYTES} bytes.")
+    def __init__(self, buf: bytearray, end: int) -> None:
+        """Parse the head that ends at `end` (found by `_head_end`) and remove it from `buf`."""
         lines = bytes(buf[:end]).split(b"\r\n")
         del buf[: end + 4]
         version, _, rest = lines[0].partition(b" ")
@@ -152,6 +142,25 @@ class _Head:
                     self.keep_alive = False
                 elif b"keep-alive" in tokens and version == b"HTTP/1.0":
                     self.keep_alive = True
+
+
+def _head_end(buf: bytearray, searched: int) -> int:
+    """Where the response head buffered in `buf` ends (searching from `searched`), or -1 if more bytes must come."""
+    end = buf.find(b"\r\n\r\n", searched)
+    if end > MAX_HEAD_BYTES or (end < 0 and len(buf) > MAX_HEAD_BYTES):
+        raise _ProtocolError(f"The response head is larger than {MAX_HEAD_BYTES} bytes.")
+    return end
+
+
+def _read_head(conn: _Connection) -> _Head:
+    """The next response head, read from the connection as far as needed."""
+    buf = conn.buffer
+    searched = 0
+    while (end := _head_end(buf, searched)) < 0:
+        searched = max(0, len(buf) - 3)
+        if not conn.fill():
+            raise _Disconnected
+    return _Head(buf, end)
 
 
 def _content_length(value: bytes, previous: int) -> int:
@@ -195,13 +204,19 @@ def _until_eof(conn: _Connection) -> Iterator[bytes]:
 _SIZE, _DATA, _DATA_END, _TRAILER = range(4)
 
 
-def _dechunked(conn: _Connection) -> Iterator[bytes]:
-    """A chunked body, decoded as it arrives: what is buffered is yielded before waiting for more."""
-    buf = conn.buffer
-    state, left = _SIZE, 0
-    pieces: list[bytes] = []
-    while True:
-        while True:
+class _ChunkDecoder:
+    """The chunked transfer coding, decoded from a connection's buffer as its bytes arrive (no I/O of its own)."""
+
+    __slots__ = ("done", "left", "state")
+
+    def __init__(self) -> None:
+        self.state, self.left, self.done = _SIZE, 0, False
+
+    def decode(self, buf: bytearray) -> bytes:
+        """The body bytes `buf` holds now, consumed from it; b"" if more must arrive first, or once `done`."""
+        state, left = self.state, self.left
+        pieces: list[bytes] = []
+        while not self.done:
             if state == _DATA:
                 if not buf:
                     break
@@ -235,12 +250,23 @@ def _dechunked(conn: _Connection) -> Iterator[bytes]:
                         raise _ProtocolError("The chunked body's trailers are too long.")
                     break
                 del buf[: end + 2 if end == 0 else end + 4]
-                if pieces:
-                    yield b"".join(pieces)
-                return
-        if pieces:
-            yield pieces[0] if len(pieces) == 1 else b"".join(pieces)
-            pieces = []
+                self.done = True
+        self.state, self.left = state, left
+        if not pieces:
+            return b""
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+
+def _dechunked(conn: _Connection) -> Iterator[bytes]:
+    """A chunked body, decoded as it arrives: what is buffered is yielded before waiting for more."""
+    decoder = _ChunkDecoder()
+    buf = conn.buffer
+    while True:
+        data = decoder.decode(buf)
+        if data:
+            yield data
+        if decoder.done:
+            return
         if not conn.fill():
             raise _ProtocolError(_INCOMPLETE + "incomplete chunked read")
 
@@ -303,6 +329,52 @@ def _send(sock: socket.socket, head: bytes, body: list[bytes] | Iterable[bytes])
         raise
     except OSError as exc:
         raise _SendFailed(exc, first) from exc
+
+
+def _raise_head_failure(
+    httpx: ModuleType, request: Any, exc: Exception, resendable: bool, sent: tuple[bool, bool, OSError | None]
+) -> NoReturn:
+    """Raise what a failure reading the response head means: `_Retry`, or the httpx exception httpcore raises.
+
+    `sent` is how the request went out: (never written at all, written whole in one send, the write's error).
+    """
+    unsent, single, write_error = sent
+    if isinstance(exc, TimeoutError):
+        raise httpx.ReadTimeout(str(exc) or "timed out", request=request) from exc
+    if isinstance(exc, _ProtocolError):
+        raise httpx.RemoteProtocolError(str(exc), request=request) from None
+    # A clean close after the request went out is what a dropped connection looks like: no resend.
+    # A reset answering a request sent whole means the server closed before reading it.
+    disconnected = isinstance(exc, _Disconnected)
+    if (unsent or (not disconnected and single and isinstance(exc, _RESETS))) and resendable:
+        raise _Retry from None
+    if write_error is not None:
+        raise httpx.WriteError(str(write_error), request=request) from write_error
+    if disconnected:
+        raise httpx.RemoteProtocolError(_DISCONNECTED, request=request) from None
+    raise httpx.ReadError(str(exc), request=request) from exc
+
+
+def _framing(parsed: _Head, method: str, write_error: OSError | None) -> tuple[int, bool]:
+    """The body's length (or `_CHUNKED`, `_UNTIL_EOF`) and whether the connection can be reused after it."""
+    keep_alive = parsed.keep_alive and write_error is None and parsed.status != 101
+    length = parsed.length
+    if method == "HEAD" or parsed.status in (204, 304) or parsed.status == 101:
+        length = 0
+    elif length == _UNTIL_EOF:
+        keep_alive = False
+    return length, keep_alive
+
+
+def _take(buf: bytearray, length: int) -> bytes:
+    """The first `length` bytes of `buf`, removed from it."""
+    if length == len(buf):
+        content = bytes(buf)
+        buf.clear()
+    else:
+        content = bytes(buf[:length])
+        del buf[:length]
+    return content
 
 
 def make_socket_transport(httpx: ModuleType, host: str, port: int) -> Any:
@@ -423,47 +495,17 @@ def make_socket_transport(httpx: ModuleType, host: str, port: int) -> Any:
                 write_error, unsent = failed.error, failed.first
             try:
                 conn.set_timeout(timeouts.get("read"))
-                parsed = _Head(conn)
+                parsed = _read_head(conn)
                 while 100 <= parsed.status < 200 and parsed.status != 101:
                     conn.reused = False  # a response has begun: never send this request again
-                    parsed = _Head(conn)
-            except TimeoutError as exc:
+                    parsed = _read_head(conn)
+            except (_Disconnected, _ProtocolError, OSError) as exc:
                 conn.close()
-                raise httpx.ReadTimeout(str(exc) or "timed out", request=request) from exc
-            except _Disconnected:
-                # A clean close after the request went out is what a dropped connection looks like: no resend.
-                conn.close()
-                if unsent and self._resendable(conn, body):
-                    raise _Retry from None
-                if write_error is not None:
-                    raise httpx.WriteError(str(write_error), request=request) from write_error
-                raise httpx.RemoteProtocolError(_DISCONNECTED, request=request) from None
-            except _ProtocolError as exc:
-                conn.close()
-                raise httpx.RemoteProtocolError(str(exc), request=request) from None
-            except OSError as exc:
-                # A reset answering a request sent whole means the server closed before reading it.
-                conn.close()
-                if (unsent or (single and isinstance(exc, _RESETS))) and self._resendable(conn, body):
-                    raise _Retry from None
-                if write_error is not None:
-                    raise httpx.WriteError(str(write_error), request=request) from write_error
-                raise httpx.ReadError(str(exc), request=request) from exc
-            keep_alive = parsed.keep_alive and write_error is None and parsed.status != 101
-            length = parsed.length
-            if request.method == "HEAD" or parsed.status in (204, 304) or parsed.status == 101:
-                length = 0
-            elif length == _UNTIL_EOF:
-                keep_alive = False
+                _raise_head_failure(httpx, request, exc, self._resendable(conn, body), (unsent, single, write_error))
+            length, keep_alive = _framing(parsed, request.method, write_error)
             extensions = {"http_version": parsed.version, "reason_phrase": parsed.reason}
-            buf = conn.buffer
-            if 0 <= length <= len(buf):
-                if length == len(buf):
-                    content = bytes(buf)
-                    buf.clear()
-                else:
-                    content = bytes(buf[:length])
-                    del buf[:length]
+            if 0 <= length <= len(conn.buffer):
+                content = _take(conn.buffer, length)
                 self.release(conn, keep_alive)
                 stream: Any = httpx.ByteStream(content)
             else:

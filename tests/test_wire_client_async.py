@@ -1,0 +1,313 @@
+"""The lean async socket transport: the official async SDK over real TCP to the fake, through `fake.async_client()`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+import anyio.abc
+import httpx2
+import openai
+import pytest
+from test_wire_client import Handler, RawServer, ok, raw_server, read_request
+
+from fakeopenai import FakeOpenAI
+from fakeopenai._wire_client_async import make_async_socket_transport
+
+__all__ = ["raw_server"]  # the fixture, imported to be used here
+
+HELLO: list[Any] = [{"role": "user", "content": "Hello"}]
+TOOL = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}
+
+
+async def create(client: openai.AsyncOpenAI, **kwargs: Any) -> Any:
+    return await client.chat.completions.create(model="gpt-4o", messages=HELLO, **kwargs)
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[anyio.abc.SocketStream]:
+    """Every stream `anyio.connect_tcp` opens during the test (the transport's connections)."""
+    streams: list[anyio.abc.SocketStream] = []
+    real = anyio.connect_tcp
+
+    async def counting(*args: Any, **kwargs: Any) -> anyio.abc.SocketStream:
+        stream = await real(*args, **kwargs)
+        streams.append(stream)
+        return stream
+
+    monkeypatch.setattr(anyio, "connect_tcp", counting)
+    return streams
+
+
+async def test_chat_completion_through_the_async_sdk(fake_openai: FakeOpenAI) -> None:
+    fake_openai.chat.respond_with_message("hi")
+    client = fake_openai.async_client(max_retries=0)
+    assert type(client._client._transport).__name__ == "AsyncSocketTransport"
+    raw = await client.chat.completions.with_raw_response.create(model="gpt-4o", messages=HELLO)
+    assert raw.parse().choices[0].message.content == "hi"
+    assert (raw.http_response.http_version, raw.http_response.reason_phrase) == ("HTTP/1.1", "OK")
+    assert fake_openai.chat.calls.last.request.messages == HELLO
+    own = httpx2.AsyncClient()
+    assert fake_openai.async_client(http_client=own)._client is own, "a client of your own is used as given"
+    await own.aclose()
+    await client.close()
+
+
+async def test_keep_alive_serves_every_call_on_one_connection(
+    fake_openai: FakeOpenAI, opened: list[anyio.abc.SocketStream]
+) -> None:
+    fake_openai.chat.respond_with_message("again", always=True)
+    client = fake_openai.async_client(max_retries=0)
+    for _ in range(20):
+        assert (await create(client)).choices[0].message.content == "again"
+        assert (await client.models.list()).data
+    assert len(opened) == 1
+    assert fake_openai.chat.calls.call_count == 20
+    await client.close()
+
+
+async def test_a_stream_arrives_chunk_by_chunk(fake_openai: FakeOpenAI, opened: list[anyio.abc.SocketStream]) -> None:
+    fake_openai.chat.respond_with_message("a b c", chunks=["a", " b", " c"], event_delay=0.25)
+    client = fake_openai.async_client(max_retries=0)
+    began = time.perf_counter()
+    arrivals, text = [], []
+    async for chunk in await create(client, stream=True):
+        arrivals.append(time.perf_counter() - began)
+        if chunk.choices:
+            text.append(chunk.choices[0].delta.content or "")
+    assert "".join(text) == "a b c"
+    assert len(arrivals) == 5 and arrivals[-1] >= 0.98
+    assert arrivals[1] < arrivals[-1] - 0.5, "events arrive as the server sends them, not all at the end"
+    await create(client)
+    assert len(opened) == 1, "the connection went back to the pool after the stream's last chunk"
+    await client.close()
+
+
+async def test_streamed_tool_calls(fake_openai: FakeOpenAI) -> None:
+    fake_openai.chat.respond_with_tool_call("lookup", {"q": "x"})
+    client = fake_openai.async_client(max_retries=0)
+    arguments = "".join(
+        [
+            c.choices[0].delta.tool_calls[0].function.arguments or ""
+            async for c in await create(client, tools=[TOOL], stream=True)
+            if c.choices and c.choices[0].delta.tool_calls
+        ]
+    )
+    assert json.loads(arguments) == {"q": "x"}
+    assert fake_openai.chat.calls.last.request.tool_names == ["lookup"]
+    await client.close()
+
+
+async def test_multipart_uploads_and_large_bodies_both_ways(
+    fake_openai: FakeOpenAI, opened: list[anyio.abc.SocketStream]
+) -> None:
+    client = fake_openai.async_client(max_retries=0)
+    small = await client.files.create(file=("a.jsonl", b'{"custom_id": "a"}\n', "application/jsonl"), purpose="batch")
+    assert (small.filename, small.bytes, small.purpose) == ("a.jsonl", 19, "batch")
+    big = bytes(range(256)) * 8192  # 2 MiB: sent in pieces, read back across many receives
+    uploaded = await client.files.create(file=("big.bin", big), purpose="user_data")
+    assert fake_openai.files.content(uploaded.id) == big
+    assert (await client.files.content(uploaded.id)).content == big
+    assert len(opened) == 1
+    await client.close()
+
+
+async def test_404_and_400_carry_the_api_error_body(
+    fake_openai: FakeOpenAI, opened: list[anyio.abc.SocketStream]
+) -> None:
+    client = fake_openai.async_client(max_retries=0)
+    with pytest.raises(openai.NotFoundError) as missing:
+        await client.models.retrieve("no-such-model")
+    assert missing.value.status_code == 404
+    assert isinstance(missing.value.body, dict) and missing.value.body["code"] == "model_not_found"
+    with pytest.raises(openai.BadRequestError) as bad:
+        await create(client, temperature=5)
+    assert bad.value.status_code == 400 and bad.value.param == "temperature"
+    assert len(opened) == 1, "error statuses keep the connection alive"
+    fake_openai.reset()
+    await client.close()
+
+
+async def test_a_dropped_connection_is_a_connection_error_and_never_resent(
+    fake_openai: FakeOpenAI, opened: list[anyio.abc.SocketStream]
+) -> None:
+    client = fake_openai.async_client(max_retries=0)
+    await create(client)
+    fake_openai.chat.respond_with_dropped_connection()
+    with pytest.raises(openai.APIConnectionError) as caught:
+        await create(client)  # on the pooled connection: the server read the request, so it must not be sent again
+    assert isinstance(caught.value.__cause__, httpx2.RemoteProtocolError)
+    assert str(caught.value.__cause__) == "Server disconnected without sending a complete response."
+    assert fake_openai.chat.calls.call_count == 2
+    assert (await create(client)).choices[0].message.content, "the next call works, on a new connection"
+    assert len(opened) == 2
+    fake_openai.chat.respond_with_dropped_connection()
+    retrying = fake_openai.async_client(max_retries=1)
+    assert (await create(retrying)).choices[0].message.content, "the SDK retries it"
+    await client.close()
+    await retrying.close()
+
+
+async def test_latency_beyond_the_client_timeout_is_a_timeout(fake_openai: FakeOpenAI) -> None:
+    fake_openai.chat.respond_with_message("late", delay=2.0)
+    client = fake_openai.async_client(max_retries=0, timeout=0.2)
+    began = time.perf_counter()
+    with pytest.raises(openai.APITimeoutError) as caught:
+        await create(client)
+    assert time.perf_counter() - began < 1.5
+    assert isinstance(caught.value.__cause__, httpx2.ReadTimeout)
+    assert (await create(client)).choices[0].message.content, "a fresh connection answers the next call"
+    fake_openai.reset()
+    await client.close()
+
+
+async def test_a_cut_stream_is_a_remote_protocol_error(fake_openai: FakeOpenAI) -> None:
+    fake_openai.chat.respond_with_message("one two three four", cut_after=2)
+    client = fake_openai.async_client(max_retries=0)
+    received = []
+    with pytest.raises(openai.APIConnectionError) as caught:
+        async for chunk in await create(client, stream=True):
+            received.append(chunk)
+    assert len(received) == 2
+    assert isinstance(caught.value.__cause__, httpx2.RemoteProtocolError)
+    assert "incomplete chunked read" in str(caught.value.__cause__)
+    assert (await create(client)).choices[0].message.content
+    await client.close()
+
+
+async def test_leaving_a_stream_early_closes_its_connection(
+    fake_openai: FakeOpenAI, opened: list[anyio.abc.SocketStream]
+) -> None:
+    fake_openai.chat.respond_with_message("one two", chunks=["one", " two"], event_delay=1.0)
+    client = fake_openai.async_client(max_retries=0)
+    stream = await create(client, stream=True)
+    await stream.__aiter__().__anext__()
+    await stream.close()
+    assert (await create(client)).choices[0].message.content
+    assert len(opened) == 2, "the rest of the body had not arrived: the connection was not reused"
+    await client.close()
+
+
+async def test_twenty_concurrent_calls(fake_openai: FakeOpenAI, opened: list[anyio.abc.SocketStream]) -> None:
+    fake_openai.chat.respond_with_message("together", always=True)
+    client = fake_openai.async_client(max_retries=0)
+    answers = await asyncio.gather(*(create(client) for _ in range(20)))
+    assert [a.choices[0].message.content for a in answers] == ["together"] * 20
+    assert 1 <= len(opened) <= 20
+    again = await asyncio.gather(*(create(client) for _ in range(len(opened))))
+    assert len(again) == len(opened) and len(opened) <= 20, "the second round reuses the pooled connections"
+    assert fake_openai.chat.calls.call_count == 20 + len(again)
+    await client.close()
+
+
+async def test_closing_the_client_closes_idle_connections(
+    fake_openai: FakeOpenAI, opened: list[anyio.abc.SocketStream]
+) -> None:
+    fake_openai.chat.respond_with_message("idle", always=True)
+    client = fake_openai.async_client(max_retries=0)
+    await create(client)
+    await client._client._transport.aclose()
+    with pytest.raises(anyio.ClosedResourceError):
+        await opened[0].receive()
+    assert (await create(client)).choices[0].message.content, "the transport stays usable"
+    assert len(opened) == 2
+    await client.close()
+    with pytest.raises(anyio.ClosedResourceError):
+        await opened[1].receive()
+
+
+async def test_nothing_listening_is_a_connect_error() -> None:
+    with FakeOpenAI() as fake:
+        client = fake.async_client(max_retries=0)
+    with pytest.raises(openai.APIConnectionError) as caught:
+        await create(client)
+    assert isinstance(caught.value.__cause__, httpx2.ConnectError)
+
+
+# Raw servers (from the sync transport's tests): framing the fake never sends, and failures it cannot script.
+
+
+def raw_client(server: RawServer) -> httpx2.AsyncClient:
+    transport = make_async_socket_transport(httpx2, "127.0.0.1", server.port)
+    return httpx2.AsyncClient(base_url=f"http://127.0.0.1:{server.port}", transport=transport)
+
+
+@pytest.mark.parametrize(
+    ("reply", "body"),
+    [
+        pytest.param(b"HTTP/1.1 100 Continue\r\n\r\n" + ok(b"final"), b"final", id="interim-1xx-skipped"),
+        pytest.param(b"HTTP/1.1 200 OK\r\n\r\nuntil the end", b"until the end", id="until-eof"),
+        pytest.param(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\nA\r\n0123456789\r\n0\r\nX-T: t\r\n\r\n",
+            b"abc0123456789",
+            id="chunked-with-extension-and-trailer",
+        ),
+        pytest.param(b"HTTP/1.0 200 OK\r\nContent-Length: 4\r\n\r\nold!", b"old!", id="http-1.0"),
+        pytest.param(b"HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\n", b"", id="204-no-body"),
+    ],
+)
+async def test_valid_framing_from_a_raw_server(
+    raw_server: Callable[[Handler], RawServer], reply: bytes, body: bytes
+) -> None:
+    def answer(connection: socket.socket, index: int) -> None:
+        read_request(connection)
+        for i in range(0, len(reply), 7):  # in small pieces: the parsers wait for more bytes
+            connection.sendall(reply[i : i + 7])
+            time.sleep(0.001)
+
+    async with raw_client(raw_server(answer)) as http:
+        response = await http.get("/")
+    assert response.content == body
+
+
+@pytest.mark.parametrize(
+    ("reply", "message"),
+    [
+        pytest.param(b"", "Server disconnected without sending a complete response.", id="nothing"),
+        pytest.param(b"HELLO THERE\r\n\r\n", "Malformed HTTP status line", id="not-http"),
+        pytest.param(b"HTTP/1.1 200 OK\r\nX: " + b"x" * 70000, "larger than 65536 bytes", id="head-too-large"),
+        pytest.param(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab", "received 2 bytes, expected 10", id="short-body"
+        ),
+        pytest.param(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", "incomplete chunked read", id="short-chunk"
+        ),
+    ],
+)
+async def test_broken_framing_is_a_remote_protocol_error(
+    raw_server: Callable[[Handler], RawServer], reply: bytes, message: str
+) -> None:
+    def answer(connection: socket.socket, index: int) -> None:
+        read_request(connection)
+        connection.sendall(reply)
+        connection.shutdown(socket.SHUT_WR)
+        while connection.recv(65536):
+            pass
+
+    async with raw_client(raw_server(answer)) as http:
+        with pytest.raises(httpx2.RemoteProtocolError, match=message):
+            await http.get("/")
+
+
+async def test_a_reused_connection_reset_before_reading_the_request_is_retried(
+    raw_server: Callable[[Handler], RawServer],
+) -> None:
+    def reset_on_the_second_request(connection: socket.socket, index: int) -> None:
+        if index == 0:
+            read_request(connection)
+            connection.sendall(ok(b"first"))
+            connection.recv(1, socket.MSG_PEEK)  # the next request has arrived; closing unread sends a reset
+            return
+        while read_request(connection) is not None:
+            connection.sendall(ok(b"retried"))
+
+    server = raw_server(reset_on_the_second_request)
+    async with raw_client(server) as http:
+        assert (await http.post("/a", content=b"1")).content == b"first"
+        assert (await http.post("/b", content=b"2")).content == b"retried"
+    assert server.accepted == 2
