@@ -14,6 +14,7 @@ import httpx
 import httpx2
 import openai
 import pytest
+from raw_servers import Handler, RawServer, ok, read_request
 
 from fakeopenai import FakeOpenAI
 from fakeopenai._wire_client import make_socket_transport
@@ -301,83 +302,6 @@ def test_nothing_listening_is_a_connect_error() -> None:
     with pytest.raises(openai.APIConnectionError) as caught:
         create(client)
     assert isinstance(caught.value.__cause__, httpx2.ConnectError)
-
-
-# Raw servers: one thread accepting connections one after another and running a handler on each.
-
-Handler = Callable[[socket.socket, int], None]
-
-
-class RawServer:
-    """A TCP server on 127.0.0.1 that runs `handler(connection, index)` for each connection, in turn."""
-
-    def __init__(self, handler: Handler) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.05)
-        self.port: int = self.listener.getsockname()[1]
-        self.accepted = 0
-        self.stopping = False
-        self.handler = handler
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while not self.stopping:
-            try:
-                connection, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            connection.settimeout(5)
-            self.accepted += 1
-            with connection:
-                try:
-                    self.handler(connection, self.accepted - 1)
-                except OSError:
-                    pass
-
-    def client(self) -> httpx2.Client:
-        return httpx2.Client(
-            base_url=f"http://127.0.0.1:{self.port}", transport=make_socket_transport(httpx2, "127.0.0.1", self.port)
-        )
-
-    def close(self) -> None:
-        self.stopping = True
-        self.thread.join(5)
-        self.listener.close()
-
-
-@pytest.fixture
-def raw_server() -> Iterator[Callable[[Handler], RawServer]]:
-    servers: list[RawServer] = []
-
-    def start(handler: Handler) -> RawServer:
-        servers.append(RawServer(handler))
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.close()
-
-
-def read_request(connection: socket.socket) -> bytes | None:
-    """One request's bytes (head and Content-Length body), or None at EOF."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        more = connection.recv(65536)
-        if not more:
-            return None
-        data += more
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = next(
-        (int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0
-    )
-    while len(body) < length:
-        body += connection.recv(65536)
-    return data
-
-
-def ok(text: bytes) -> bytes:
-    return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%b" % (len(text), text)
 
 
 def test_an_idle_connection_the_server_closed_is_not_reused(raw_server: Callable[[Handler], RawServer]) -> None:

@@ -14,12 +14,10 @@ import anyio.abc
 import httpx2
 import openai
 import pytest
-from test_wire_client import Handler, RawServer, ok, raw_server, read_request
+from raw_servers import Handler, RawServer, ok, read_request
 
 from fakeopenai import FakeOpenAI
 from fakeopenai._wire_client_async import make_async_socket_transport
-
-__all__ = ["raw_server"]  # the fixture, imported to be used here
 
 HELLO: list[Any] = [{"role": "user", "content": "Hello"}]
 TOOL = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}
@@ -36,7 +34,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[anyio.abc.SocketStream]:
     real = anyio.connect_tcp
 
     async def counting(*args: Any, **kwargs: Any) -> anyio.abc.SocketStream:
-        stream = await real(*args, **kwargs)
+        stream: anyio.abc.SocketStream = await real(*args, **kwargs)
         streams.append(stream)
         return stream
 
