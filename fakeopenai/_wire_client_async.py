@@ -274,7 +274,7 @@ def make_async_socket_transport(httpx: ModuleType, host: str, port: int) -> Any:
                 await conn.close()
 
     class AsyncSocketTransport(httpx.AsyncBaseTransport):  # type: ignore[misc, name-defined]
-        """HTTP/1.1 to the fake's server over pooled keep-alive TCP connections, under asyncio or trio."""
+        """HTTP/1.1 to the fake's server over pooled keep-alive TCP connections, on anyio."""
 
         def __init__(self) -> None:
             self._idle: list[_AsyncConnection] = []

@@ -14,7 +14,17 @@ import httpx
 import httpx2
 import openai
 import pytest
-from raw_servers import Handler, RawServer, ok, read_request
+from raw_servers import (
+    BROKEN_FRAMING,
+    VALID_FRAMING,
+    Handler,
+    RawServer,
+    ok,
+    read_request,
+    replying,
+    replying_then_closing,
+    reset_on_the_second_request,
+)
 
 from fakeopenai import FakeOpenAI
 from fakeopenai._wire_client import make_socket_transport
@@ -326,15 +336,6 @@ def test_an_idle_connection_the_server_closed_is_not_reused(raw_server: Callable
 def test_a_reused_connection_reset_before_reading_the_request_is_retried(
     raw_server: Callable[[Handler], RawServer],
 ) -> None:
-    def reset_on_the_second_request(connection: socket.socket, index: int) -> None:
-        if index == 0:
-            read_request(connection)
-            connection.sendall(ok(b"first"))
-            connection.recv(1, socket.MSG_PEEK)  # the next request has arrived; closing unread sends a reset
-            return
-        while read_request(connection) is not None:
-            connection.sendall(ok(b"retried"))
-
     server = raw_server(reset_on_the_second_request)
     with server.client() as http:
         assert http.post("/a", content=b"1").content == b"first"
@@ -359,66 +360,24 @@ def test_a_reused_connection_closed_after_reading_the_request_is_not_retried(
     assert server.accepted == 1
 
 
-@pytest.mark.parametrize(
-    ("reply", "body", "headers"),
-    [
-        pytest.param(b"HTTP/1.1 100 Continue\r\n\r\n" + ok(b"final"), b"final", {}, id="interim-1xx-skipped"),
-        pytest.param(b"HTTP/1.1 200 OK\r\nX-A: 1\r\n\r\nuntil the end", b"until the end", {"x-a": "1"}, id="until-eof"),
-        pytest.param(
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\nA\r\n0123456789\r\n0\r\nX-T: t\r\n\r\n",
-            b"abc0123456789",
-            {"transfer-encoding": "chunked"},
-            id="chunked-with-extension-and-trailer",
-        ),
-        pytest.param(b"HTTP/1.0 200 OK\r\nContent-Length: 4\r\n\r\nold!", b"old!", {}, id="http-1.0"),
-        pytest.param(
-            b"HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\n", b"", {"content-length": "9"}, id="204-no-body"
-        ),
-    ],
-)
+@pytest.mark.parametrize(("reply", "body", "headers"), VALID_FRAMING)
 def test_valid_framing_from_a_raw_server(
     raw_server: Callable[[Handler], RawServer], reply: bytes, body: bytes, headers: dict[str, str]
 ) -> None:
-    def answer(connection: socket.socket, index: int) -> None:
-        read_request(connection)
-        connection.sendall(reply)
-
-    with raw_server(answer).client() as http:
+    with raw_server(replying(reply)).client() as http:
         response = http.get("/")
     assert response.content == body
     assert headers.items() <= response.headers.items()
 
 
-@pytest.mark.parametrize(
-    ("reply", "message"),
-    [
-        pytest.param(b"", "Server disconnected without sending a complete response.", id="nothing"),
-        pytest.param(b"HTTP/1.1 200 OK\r\nContent-Le", "Server disconnected without", id="half-a-head"),
-        pytest.param(b"HELLO THERE\r\n\r\n", "Malformed HTTP status line", id="not-http"),
-        pytest.param(b"HTTP/1.1 200 OK\r\nno colon\r\n\r\n", "Malformed HTTP header line", id="bad-header"),
-        pytest.param(b"HTTP/1.1 200 OK\r\nX: " + b"x" * 70000, "larger than 65536 bytes", id="head-too-large"),
-        pytest.param(
-            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab", "received 2 bytes, expected 10", id="short-body"
-        ),
-        pytest.param(
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "Malformed chunk size", id="bad-chunk"
-        ),
-        pytest.param(
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", "incomplete chunked read", id="short-chunk"
-        ),
-    ],
-)
+@pytest.mark.parametrize(("reply", "message"), BROKEN_FRAMING)
 def test_broken_framing_is_a_remote_protocol_error(
     raw_server: Callable[[Handler], RawServer], reply: bytes, message: str
 ) -> None:
-    def answer(connection: socket.socket, index: int) -> None:
-        read_request(connection)
-        connection.sendall(reply)
-        connection.shutdown(socket.SHUT_WR)
-        while connection.recv(65536):
-            pass
-
-    with raw_server(answer).client() as http, pytest.raises(httpx2.RemoteProtocolError, match=message) as caught:
+    with (
+        raw_server(replying_then_closing(reply)).client() as http,
+        pytest.raises(httpx2.RemoteProtocolError, match=message) as caught,
+    ):
         http.get("/")
     assert caught.value.request.url.path == "/"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,7 +13,15 @@ import anyio.abc
 import httpx2
 import openai
 import pytest
-from raw_servers import Handler, RawServer, ok, read_request
+from raw_servers import (
+    BROKEN_FRAMING,
+    VALID_FRAMING,
+    Handler,
+    RawServer,
+    replying,
+    replying_then_closing,
+    reset_on_the_second_request,
+)
 
 from fakeopenai import FakeOpenAI
 from fakeopenai._wire_client_async import make_async_socket_transport
@@ -235,59 +242,21 @@ def raw_client(server: RawServer) -> httpx2.AsyncClient:
     return httpx2.AsyncClient(base_url=f"http://127.0.0.1:{server.port}", transport=transport)
 
 
-@pytest.mark.parametrize(
-    ("reply", "body"),
-    [
-        pytest.param(b"HTTP/1.1 100 Continue\r\n\r\n" + ok(b"final"), b"final", id="interim-1xx-skipped"),
-        pytest.param(b"HTTP/1.1 200 OK\r\n\r\nuntil the end", b"until the end", id="until-eof"),
-        pytest.param(
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\nA\r\n0123456789\r\n0\r\nX-T: t\r\n\r\n",
-            b"abc0123456789",
-            id="chunked-with-extension-and-trailer",
-        ),
-        pytest.param(b"HTTP/1.0 200 OK\r\nContent-Length: 4\r\n\r\nold!", b"old!", id="http-1.0"),
-        pytest.param(b"HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\n", b"", id="204-no-body"),
-    ],
-)
+@pytest.mark.parametrize(("reply", "body", "headers"), VALID_FRAMING)
 async def test_valid_framing_from_a_raw_server(
-    raw_server: Callable[[Handler], RawServer], reply: bytes, body: bytes
+    raw_server: Callable[[Handler], RawServer], reply: bytes, body: bytes, headers: dict[str, str]
 ) -> None:
-    def answer(connection: socket.socket, index: int) -> None:
-        read_request(connection)
-        for i in range(0, len(reply), 7):  # in small pieces: the parsers wait for more bytes
-            connection.sendall(reply[i : i + 7])
-            time.sleep(0.001)
-
-    async with raw_client(raw_server(answer)) as http:
+    async with raw_client(raw_server(replying(reply, piece=7))) as http:
         response = await http.get("/")
     assert response.content == body
+    assert headers.items() <= response.headers.items()
 
 
-@pytest.mark.parametrize(
-    ("reply", "message"),
-    [
-        pytest.param(b"", "Server disconnected without sending a complete response.", id="nothing"),
-        pytest.param(b"HELLO THERE\r\n\r\n", "Malformed HTTP status line", id="not-http"),
-        pytest.param(b"HTTP/1.1 200 OK\r\nX: " + b"x" * 70000, "larger than 65536 bytes", id="head-too-large"),
-        pytest.param(
-            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab", "received 2 bytes, expected 10", id="short-body"
-        ),
-        pytest.param(
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", "incomplete chunked read", id="short-chunk"
-        ),
-    ],
-)
+@pytest.mark.parametrize(("reply", "message"), BROKEN_FRAMING)
 async def test_broken_framing_is_a_remote_protocol_error(
     raw_server: Callable[[Handler], RawServer], reply: bytes, message: str
 ) -> None:
-    def answer(connection: socket.socket, index: int) -> None:
-        read_request(connection)
-        connection.sendall(reply)
-        connection.shutdown(socket.SHUT_WR)
-        while connection.recv(65536):
-            pass
-
-    async with raw_client(raw_server(answer)) as http:
+    async with raw_client(raw_server(replying_then_closing(reply))) as http:
         with pytest.raises(httpx2.RemoteProtocolError, match=message):
             await http.get("/")
 
@@ -295,15 +264,6 @@ async def test_broken_framing_is_a_remote_protocol_error(
 async def test_a_reused_connection_reset_before_reading_the_request_is_retried(
     raw_server: Callable[[Handler], RawServer],
 ) -> None:
-    def reset_on_the_second_request(connection: socket.socket, index: int) -> None:
-        if index == 0:
-            read_request(connection)
-            connection.sendall(ok(b"first"))
-            connection.recv(1, socket.MSG_PEEK)  # the next request has arrived; closing unread sends a reset
-            return
-        while read_request(connection) is not None:
-            connection.sendall(ok(b"retried"))
-
     server = raw_server(reset_on_the_second_request)
     async with raw_client(server) as http:
         assert (await http.post("/a", content=b"1")).content == b"first"
