@@ -190,11 +190,7 @@ def list_runs(ctx: Context) -> Response:
     evaluation = _eval(ctx)
     if isinstance(evaluation, ApiError):
         return evaluation
-    status = ctx.query.get("status")
-    rows = table(ctx.state, EVAL_RUNS).rows(
-        lambda r: r["eval_id"] == evaluation["id"] and (status is None or r["status"] == status)
-    )
-    return _listing(rows, ctx)
+    return _children_by_status(ctx, EVAL_RUNS, "eval_id", evaluation["id"])
 
 
 def cancel_run(ctx: Context) -> Response:
@@ -226,9 +222,14 @@ def list_output_items(ctx: Context) -> Response:
     run = _run(ctx)
     if isinstance(run, ApiError):
         return run
+    return _children_by_status(ctx, OUTPUT_ITEMS, "run_id", run["id"])
+
+
+def _children_by_status(ctx: Context, name: str, parent_key: str, parent_id: str) -> Response:
+    """The page of rows of table `name` whose `parent_key` is `parent_id`, filtered by the `status=` query."""
     status = ctx.query.get("status")
-    rows = table(ctx.state, OUTPUT_ITEMS).rows(
-        lambda r: r["run_id"] == run["id"] and (status is None or r["status"] == status)
+    rows = table(ctx.state, name).rows(
+        lambda r: r[parent_key] == parent_id and (status is None or r["status"] == status)
     )
     return _listing(rows, ctx)
 
