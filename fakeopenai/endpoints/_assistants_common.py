@@ -93,6 +93,17 @@ def metadata_of(body: Mapping[str, Any]) -> dict[str, str]:
     return dict(value) if isinstance(value, Mapping) else {}
 
 
+def update_metadata(ctx: Context, find: Callable[[Context], Resource | ApiError]) -> Response:
+    """A `POST` that may change only `metadata`: the resource `find` locates, updated, or its 404."""
+    with domain_lock(ctx.state):
+        resource = find(ctx)
+        if isinstance(resource, ApiError):
+            return resource
+        if "metadata" in ctx.request.body:
+            resource["metadata"] = metadata_of(ctx.request.body)
+        return JsonResponse(public(resource))
+
+
 def get_thread(state: State, thread_id: str) -> Resource | ApiError:
     """The stored thread, or the API's 404."""
     row = table(state, THREADS).get(thread_id)

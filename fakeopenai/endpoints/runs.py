@@ -25,9 +25,9 @@ from ._assistants_common import (
     domain_lock,
     get_thread,
     listing,
-    metadata_of,
     missing,
     public,
+    update_metadata,
 )
 from ._assistants_messages import file_problem, new_message
 from ._route import Route
@@ -134,13 +134,7 @@ def retrieve(ctx: Context) -> Response:
 
 def update(ctx: Context) -> Response:
     """`POST /v1/threads/{thread_id}/runs/{run_id}`: metadata only."""
-    with domain_lock(ctx.state):
-        run = _run(ctx)
-        if isinstance(run, ApiError):
-            return run
-        if "metadata" in ctx.request.body:
-            run["metadata"] = metadata_of(ctx.request.body)
-        return JsonResponse(public(run))
+    return update_metadata(ctx, _run)
 
 
 def list_runs(ctx: Context) -> Response:

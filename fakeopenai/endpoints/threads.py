@@ -28,6 +28,7 @@ from ._assistants_common import (
     missing,
     public,
     tool_resources_of,
+    update_metadata,
 )
 from ._assistants_messages import file_problem, new_message, thread_messages
 from ._route import Route
@@ -137,13 +138,7 @@ def retrieve_message(ctx: Context) -> Response:
 
 def update_message(ctx: Context) -> Response:
     """`POST /v1/threads/{thread_id}/messages/{message_id}`: metadata only."""
-    with domain_lock(ctx.state):
-        message = _message(ctx)
-        if isinstance(message, ApiError):
-            return message
-        if "metadata" in ctx.request.body:
-            message["metadata"] = metadata_of(ctx.request.body)
-        return JsonResponse(public(message))
+    return update_metadata(ctx, _message)
 
 
 def delete_message(ctx: Context) -> Response:
