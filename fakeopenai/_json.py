@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 MAX_JSON_DEPTH = 128
@@ -23,13 +24,33 @@ def loads(data: str | bytes) -> Any:
     if isinstance(data, bytes) and data[:1] == b"{" and data[1:2] != b"\x00":
         data = data.decode("utf-8", "surrogatepass")  # UTF-8 for sure: skip json's encoding detection
     try:
-        value = json.loads(data)
+        value = _whole_object(data) if isinstance(data, str) else _NOT_PARSED
+        if value is _NOT_PARSED:
+            value = json.loads(data)
     except RecursionError:
         raise TooDeeplyNested(_message()) from None
     openings = data.count(b"[") + data.count(b"{") if isinstance(data, bytes) else data.count("[") + data.count("{")
     if openings > MAX_JSON_DEPTH and _deeper_than(value, MAX_JSON_DEPTH):
         raise TooDeeplyNested(_message())
     return value
+
+
+_NOT_PARSED = object()
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _whole_object(text: str) -> Any:
+    """The object `text` holds when it is exactly one, brace to brace (the usual body); else `_NOT_PARSED`.
+
+    It skips `json.loads`'s whitespace handling; anything else, errors included, is left to `json.loads`.
+    """
+    if text[:1] != "{" or text[-1:] != "}":
+        return _NOT_PARSED
+    try:
+        value, end = _SCAN(text, 0)
+    except (ValueError, StopIteration):
+        return _NOT_PARSED
+    return value if end == len(text) else _NOT_PARSED
 
 
 def _deeper_than(value: Any, limit: int) -> bool:

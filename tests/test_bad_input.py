@@ -47,6 +47,28 @@ def test_malformed_json(fake_openai: FakeOpenAI) -> None:
     assert_still_serving(fake_openai)
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"model": "gpt-4o"} {"messages": []}',  # two objects, brace to brace
+        b'{"model": "gpt-4o", "messages": []}}',
+        b'{"model": "gpt-4o", "messages": [}',
+        b'{"model": "gpt-4o"}\n}',
+    ],
+)
+def test_json_with_extra_or_missing_braces(fake_openai: FakeOpenAI, content: bytes) -> None:
+    response = post(fake_openai, content=content, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert error_of(response)["message"].startswith("We could not parse the JSON body of your request.")
+
+
+def test_json_body_padded_with_whitespace(fake_openai: FakeOpenAI) -> None:
+    content = b'\r\n  {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hi"}]}\n\n'
+    response = post(fake_openai, content=content, headers={"Content-Type": "application/json"})
+    assert response.status_code == 200, response.text
+    assert fake_openai.chat.calls.last.request.model == "gpt-4o"
+
+
 def test_invalid_utf8(fake_openai: FakeOpenAI) -> None:
     response = post(fake_openai, content=b'{"model": "\xff\xfe"}', headers={"Content-Type": "application/json"})
     assert response.status_code == 400
