@@ -102,7 +102,7 @@ class FakeOpenAI(Scripting[RequestView]):
         """Assistants runs: scripts that answer only runs; hold, advance, expire or fail them."""
         self.evals = EvalsScripting(self.state)
         """Evals and their runs: hold, advance or fail runs; read output items."""
-        self._server = LoopbackServer(self.app, host, port, framing_error_body)
+        self._server = LoopbackServer(self.app.respond, host, port, framing_error_body)
         self._running = False
 
     @property

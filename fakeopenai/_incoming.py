@@ -1,4 +1,4 @@
-"""One request as the app reads it, whatever carried it: a socket, the no-socket transport or a batch line."""
+"""One request as the app reads it, whatever carried it: a socket, the no-socket transport, a batch line or WSGI."""
 
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
-
-HEADERS_KEY = "fakeopenai.headers"
-"""The environ key under which fakeopenai's own server hands over the request headers it already parsed."""
 
 
 class Body(Protocol):
@@ -36,13 +33,11 @@ class Incoming:
     @classmethod
     def from_environ(cls, environ: Mapping[str, Any]) -> Incoming:
         """The request a WSGI environ describes."""
-        headers = environ.get(HEADERS_KEY)
-        if headers is None:
-            headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key[:5] == "HTTP_"}
-            if environ.get("CONTENT_TYPE"):
-                headers["content-type"] = environ["CONTENT_TYPE"]
-            if environ.get("CONTENT_LENGTH"):
-                headers["content-length"] = environ["CONTENT_LENGTH"]
+        headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key[:5] == "HTTP_"}
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        if environ.get("CONTENT_LENGTH"):
+            headers["content-length"] = environ["CONTENT_LENGTH"]
         return cls(
             environ.get("REQUEST_METHOD", "GET"),
             environ.get("PATH_INFO", "/"),

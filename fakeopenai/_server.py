@@ -1,4 +1,4 @@
-"""A threaded HTTP/1.1 server on loopback for any WSGI application, run in a daemon thread.
+"""A threaded HTTP/1.1 server on loopback for the fake's app, run in a daemon thread.
 
 The server knows nothing of OpenAI. It keeps connections alive between
 requests, streams chunked responses as the application produces them, reads
@@ -7,7 +7,8 @@ cleanly), and never exits the process when its port is taken.
 
 werkzeug's development handler closes every connection and spends about
 300 µs per request in `http.server`'s header parsing; this one parses the
-request head directly and hands werkzeug-compatible environs to the app
+request head directly into the `Incoming` the app reads, with no WSGI environ
+in between, and answers through WSGI's `start_response` and body iterable
 (chunked request bodies go through werkzeug's own `DechunkedInput`).
 """
 
@@ -18,19 +19,19 @@ import io
 import json
 import socket
 import socketserver
-import sys
 import threading
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
-from typing import IO, Any, cast
+from typing import IO, Any, NamedTuple, cast
 from urllib.parse import unquote_to_bytes
 
 from werkzeug.serving import DechunkedInput
 
 from ._errors import ConfigurationError
-from ._incoming import HEADERS_KEY
+from ._incoming import Body, Incoming
 
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+Responder = Callable[[Incoming, Callable[..., Any]], Iterable[bytes]]
+"""Answers one request as the app's `respond` does: it calls WSGI's `start_response`, returns the body's chunks."""
 ErrorBody = Callable[[int, str], bytes]
 """Renders a framing error (status, message) as a JSON body."""
 
@@ -110,18 +111,27 @@ class _BoundedInput:
         return True
 
 
-_HEADER_KEYS: dict[str, tuple[str, str]] = {}
-"""Header names seen lately, and their environ key and lowercase form."""
+_LOWERCASE: dict[str, str] = {}
+"""Well-formed header names seen lately, and their lowercase form."""
 
 
-def _header_keys(name: str) -> tuple[str, str]:
-    key = name.upper().replace("-", "_")
-    if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        key = "HTTP_" + key
-    if len(_HEADER_KEYS) >= 1024:
-        _HEADER_KEYS.clear()
-    keys = _HEADER_KEYS[name] = (key, name.lower())
-    return keys
+def _lowercase(name: str) -> str:
+    if not name or name != name.strip():
+        raise _FramingError(400, "Malformed HTTP header line.")
+    if len(_LOWERCASE) >= 1024:
+        _LOWERCASE.clear()
+    lower = _LOWERCASE[name] = name.lower()
+    return lower
+
+
+class _Head(NamedTuple):
+    """A request's line and headers (lowercase names, repeated ones joined with commas)."""
+
+    method: str
+    path: str
+    query: str
+    version: str
+    headers: dict[str, str]
 
 
 class DropConnection(Exception):
@@ -152,35 +162,35 @@ class _Handler(socketserver.StreamRequestHandler):
     def _serve_one(self) -> bool:
         """Serve one request; False when the connection should close."""
         try:
-            environ = self._read_head()
+            head = self._read_head()
         except _FramingError as error:
             self._send_error(error.status, str(error))
             return False
-        if environ is None:
+        if head is None:
             return False
-        keep_alive = (
-            environ["SERVER_PROTOCOL"] == "HTTP/1.1" and "close" not in environ.get("HTTP_CONNECTION", "").lower()
-        )
-        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-            environ["wsgi.input"] = DechunkedInput(cast(Any, self.rfile))
-            body: _BoundedInput | None = None
+        headers = head.headers
+        keep_alive = head.version == "HTTP/1.1" and "close" not in headers.get("connection", "").lower()
+        body: Body
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            body = dechunked = DechunkedInput(cast(Any, self.rfile))
+            bounded = None
         else:
-            declared = environ.get("CONTENT_LENGTH") or "0"
+            declared = headers.get("content-length") or "0"
             if not (declared.isascii() and declared.isdigit()):  # int() would take "+5", " 5" and "1_0"
                 self._send_error(400, "Invalid Content-Length header.")
                 return False
-            body = _BoundedInput(cast(IO[bytes], self.rfile), int(declared))
-            environ["wsgi.input"] = body
-        if environ.get("HTTP_EXPECT", "").lower() == "100-continue":
+            body = bounded = _BoundedInput(cast(IO[bytes], self.rfile), int(declared))
+        if headers.get("expect", "").lower() == "100-continue":
             self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        close_requested = self._run_app(environ)
+        incoming = Incoming(head.method, head.path, head.query, headers, body)
+        close_requested = self._run_app(incoming)
         if close_requested or not keep_alive:
             return False
-        if body is None:
-            return _drain(environ["wsgi.input"])
-        return body.drain()
+        if bounded is None:
+            return _drain(dechunked)
+        return bounded.drain()
 
-    def _read_head(self) -> dict[str, Any] | None:
+    def _read_head(self) -> _Head | None:
         line = self.rfile.readline(MAX_HEAD_BYTES + 1)
         while line in (b"\r\n", b"\n"):
             line = self.rfile.readline(MAX_HEAD_BYTES + 1)
@@ -197,40 +207,17 @@ class _Handler(socketserver.StreamRequestHandler):
         path, _, query = target.partition("?")
         if "://" in path:
             path = "/" + path.split("://", 1)[1].partition("/")[2]
-        host, port = self.server.server_address[:2]
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": method,
-            "SCRIPT_NAME": "",
-            "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
-            "QUERY_STRING": query,
-            "RAW_URI": target,
-            "SERVER_NAME": str(host),
-            "SERVER_PORT": str(port),
-            "SERVER_PROTOCOL": version,
-            "REMOTE_ADDR": self.client_address[0],
-            "REMOTE_PORT": self.client_address[1],
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-            "wsgi.input_terminated": True,
-        }
+        if "%" in path:
+            path = unquote_to_bytes(path).decode("latin-1")
         headers: dict[str, str] = {}
-        environ[HEADERS_KEY] = headers
         for header in self._header_lines(len(line)):
             name, colon, value = header.partition(":")
-            keys = _HEADER_KEYS.get(name) if colon else None
-            if keys is None:
-                if not colon or not name or name != name.strip():
-                    raise _FramingError(400, "Malformed HTTP header line.")
-                keys = _header_keys(name)
-            key, lower = keys
+            if not colon:
+                raise _FramingError(400, "Malformed HTTP header line.")
+            lower = _LOWERCASE.get(name) or _lowercase(name)
             value = value.strip()
-            environ[key] = f"{environ[key]},{value}" if key in environ else value
             headers[lower] = f"{headers[lower]},{value}" if lower in headers else value
-        return environ
+        return _Head(method, path, query, version, headers)
 
     def _header_lines(self, used: int) -> list[str]:
         """The head's header lines after the request line (`used` bytes), decoded, without their line ends."""
@@ -256,11 +243,11 @@ class _Handler(socketserver.StreamRequestHandler):
                 return lines
             lines.append(line.decode("latin-1").rstrip("\r\n"))
 
-    def _run_app(self, environ: dict[str, Any]) -> bool:
+    def _run_app(self, incoming: Incoming) -> bool:
         """Run the application and write its response; True if it asked to close the connection."""
-        reply = _Reply(self.wfile, head_only=environ["REQUEST_METHOD"] == "HEAD")
+        reply = _Reply(self.wfile, head_only=incoming.method == "HEAD")
         try:
-            result = self.server.app(environ, reply.start_response)
+            result = self.server.app(incoming, reply.start_response)
             try:
                 if type(result) is list and len(result) == 1:
                     reply.write(result[0])
@@ -346,7 +333,7 @@ class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
     allow_reuse_address = False
     request_queue_size = 1024
 
-    def __init__(self, listener: socket.socket, app: WSGIApp, error_body: ErrorBody) -> None:
+    def __init__(self, listener: socket.socket, app: Responder, error_body: ErrorBody) -> None:
         super().__init__(listener.getsockname(), _Handler, bind_and_activate=False)
         self.socket.close()
         self.socket = listener
@@ -373,10 +360,10 @@ def _plain_error(status: int, message: str) -> bytes:
 
 
 class LoopbackServer:
-    """Serve a WSGI app from a daemon thread; `start()`, then `stop()`."""
+    """Serve an app (its `respond`) from a daemon thread; `start()`, then `stop()`."""
 
     def __init__(
-        self, app: WSGIApp, host: str = "127.0.0.1", port: int = 0, error_body: ErrorBody = _plain_error
+        self, app: Responder, host: str = "127.0.0.1", port: int = 0, error_body: ErrorBody = _plain_error
     ) -> None:
         self._app = app
         self._host = host

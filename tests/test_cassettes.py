@@ -26,6 +26,7 @@ import yaml
 
 from fakeopenai import Cassette, CassetteError, FakeOpenAI
 from fakeopenai._cassette import Interaction, body_data, dumps, parse
+from fakeopenai._incoming import Incoming
 from fakeopenai._server import LoopbackServer
 
 HELLO = [{"role": "user", "content": "Hello"}]
@@ -52,11 +53,11 @@ class Upstream:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._server.port}/v1"
 
-    def _app(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    def _app(self, incoming: Incoming, start_response: Any) -> Iterable[bytes]:
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             return start_response(status, headers + self.extra_headers, exc_info)
 
-        return self._body(self.fake.app(environ, start))
+        return self._body(self.fake.app.respond(incoming, start))
 
     def _body(self, body: Iterable[bytes]) -> Iterator[bytes]:
         for number, chunk in enumerate(_one_event_each(body)):
