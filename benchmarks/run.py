@@ -231,19 +231,54 @@ class Settings:
 # ---------------------------------------------------------------- per call, over a socket and without one
 
 
-def bench_call(fake: FakeOpenAI, client: openai.OpenAI, *, calls: int, rounds: int) -> Pair:
-    """Per-call latency of a non-streaming create from `client` to the fake: (fake, floor, ratio)."""
+class FreshClients:
+    """A new client for every round, as every test makes its own; connected (one untimed call) before the round.
+
+    Over a socket each new connection is served by a new thread, and where the
+    system runs that thread, beside the test's own or on another CPU, moves the
+    figure by a tenth or more of the floor on a small VM. One client for a
+    whole run draws that lot once; a client per round samples it as a test
+    suite does.
+    """
+
+    def __init__(self, make: Callable[[], openai.OpenAI]) -> None:
+        self._make = make
+        self.current: openai.OpenAI | None = None
+
+    def next(self) -> None:
+        """Close the round's client and connect a new one."""
+        self.close()
+        self.current = self._make()
+        create(self.current)
+
+    def call(self) -> Any:
+        """The measured call, from this round's client."""
+        assert self.current is not None
+        return create(self.current)
+
+    def close(self) -> None:
+        """Close the current client, if any."""
+        if self.current is not None:
+            self.current.close()
+            self.current = None
+
+
+def bench_call(fake: FakeOpenAI, make_client: Callable[[], openai.OpenAI], *, calls: int, rounds: int) -> Pair:
+    """Per-call latency of a non-streaming create to the fake, a new client each round: (fake, floor, ratio)."""
     floor = mock_client(canned(fake))
+    clients = FreshClients(make_client)
 
     def next_test() -> None:  # between rounds, as the fixture resets between tests
         fake.reset()
         fake.chat.respond_with_message(ANSWER, always=True)
+        clients.next()
 
     next_test()
-    result = median_pair(lambda: create(client), lambda: create(floor), calls=calls, rounds=rounds, between=next_test)
-    client.close()
-    fake.reset()
-    return result
+    try:
+        return median_pair(clients.call, lambda: create(floor), calls=calls, rounds=rounds, between=next_test)
+    finally:
+        clients.close()
+        fake.reset()
 
 
 def own_client(base_url: str, api_key: str) -> openai.OpenAI:
@@ -293,12 +328,13 @@ def bench_bare_socket(
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     port = server.server_address[1]
-    client = make_client(f"http://127.0.0.1:{port}/v1", port)
+    clients = FreshClients(lambda: make_client(f"http://127.0.0.1:{port}/v1", port))
+    clients.next()
     floor = mock_client(answer)
     try:
-        return median_pair(lambda: create(client), lambda: create(floor), calls=calls, rounds=rounds)
+        return median_pair(clients.call, lambda: create(floor), calls=calls, rounds=rounds, between=clients.next)
     finally:
-        client.close()
+        clients.close()
         server.shutdown()
         server.server_close()
         thread.join()
@@ -679,8 +715,8 @@ def bench_httpserver(answer: Canned, stream: Canned, events: list[Any], *, calls
 
 def rows_socket(fake: FakeOpenAI, s: Settings) -> list[Row]:
     kwargs = {"calls": s.calls, "rounds": s.rounds}
-    fixture = bench_call(fake, fake.client(max_retries=0), **kwargs)
-    own = bench_call(fake, own_client(fake.base_url, fake.api_key), **kwargs)
+    fixture = bench_call(fake, lambda: fake.client(max_retries=0), **kwargs)
+    own = bench_call(fake, lambda: own_client(fake.base_url, fake.api_key), **kwargs)
     answer = canned(fake)
     fake.reset()
     bare_lean = bench_bare_socket(answer, lean_client, **kwargs)
@@ -694,7 +730,7 @@ def rows_socket(fake: FakeOpenAI, s: Settings) -> list[Row]:
 
 
 def rows_no_socket(fake: FakeOpenAI, s: Settings) -> list[Row]:
-    pair = bench_call(fake, fake.client(memory=True, max_retries=0), calls=s.calls, rounds=s.rounds)
+    pair = bench_call(fake, lambda: fake.client(memory=True, max_retries=0), calls=s.calls, rounds=s.rounds)
     return [against("chat.completions.create, non-streaming, no-socket", *pair, limit=1.15)]
 
 
