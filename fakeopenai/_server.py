@@ -172,7 +172,7 @@ class _Handler(socketserver.StreamRequestHandler):
         keep_alive = head.version == "HTTP/1.1" and "close" not in headers.get("connection", "").lower()
         body: Body
         if "chunked" in headers.get("transfer-encoding", "").lower():
-            body = dechunked = DechunkedInput(cast(Any, self.rfile))
+            body = DechunkedInput(cast(Any, self.rfile))
             bounded = None
         else:
             declared = headers.get("content-length") or "0"
@@ -187,7 +187,7 @@ class _Handler(socketserver.StreamRequestHandler):
         if close_requested or not keep_alive:
             return False
         if bounded is None:
-            return _drain(dechunked)
+            return _drain(body)
         return bounded.drain()
 
     def _read_head(self) -> _Head | None:
