@@ -13,7 +13,7 @@ def _text_of(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        parts = [p.get("text", "") for p in content if isinstance(p, Mapping) and isinstance(p.get("text"), str)]
+        parts = [p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)]
         return "".join(parts)
     return ""
 
@@ -107,10 +107,10 @@ class ChatRequest(RequestView):
         """The names of the function tools offered."""
         names = []
         for tool in self.tools:
-            function = tool.get("function") if isinstance(tool, Mapping) else None
-            if isinstance(function, Mapping) and isinstance(function.get("name"), str):
+            function = tool.get("function") if isinstance(tool, dict) else None
+            if isinstance(function, dict) and isinstance(function.get("name"), str):
                 names.append(function["name"])
-            elif isinstance(tool, Mapping) and isinstance(tool.get("custom"), Mapping):
+            elif isinstance(tool, dict) and isinstance(tool.get("custom"), dict):
                 names.append(str(tool["custom"].get("name")))
         return names
 
@@ -125,7 +125,7 @@ class ChatRequest(RequestView):
         return "\n".join(
             _text_of(m.get("content"))
             for m in self.messages
-            if isinstance(m, Mapping) and m.get("role") in ("system", "developer")
+            if isinstance(m, dict) and m.get("role") in ("system", "developer")
         )
 
     @property
@@ -137,7 +137,7 @@ class ChatRequest(RequestView):
     def last_user_message(self) -> str:
         """The text of the last user message ("" if none)."""
         for message in reversed(self.messages):
-            if isinstance(message, Mapping) and message.get("role") == "user":
+            if isinstance(message, dict) and message.get("role") == "user":
                 return _text_of(message.get("content"))
         return ""
 
@@ -147,10 +147,10 @@ class ChatRequest(RequestView):
         names: dict[str, str] = {}
         results = []
         for message in self.messages:
-            if not isinstance(message, Mapping):
+            if not isinstance(message, dict):
                 continue
             for call in message.get("tool_calls") or []:
-                if isinstance(call, Mapping) and isinstance(call.get("function"), Mapping):
+                if isinstance(call, dict) and isinstance(call.get("function"), dict):
                     names[str(call.get("id"))] = str(call["function"].get("name"))
             if message.get("role") == "tool":
                 call_id = str(message.get("tool_call_id"))

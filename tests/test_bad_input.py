@@ -260,6 +260,37 @@ def test_nested_strict_schema_names_its_context(fake_openai: FakeOpenAI) -> None
     assert "In context=('properties', 'point')" in error_of(post(fake_openai, body))["message"]
 
 
+@pytest.mark.parametrize(
+    ("schema", "context"),
+    [
+        (
+            {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "object", "properties": {}}]}},
+            "('items', 'anyOf', '1')",
+        ),
+        (
+            {
+                "type": "object",
+                "properties": {"a": {"$ref": "#/$defs/thing"}},
+                "required": ["a"],
+                "additionalProperties": False,
+                "$defs": {"thing": {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}},
+            },
+            "('$defs', 'thing')",
+        ),
+    ],
+)
+def test_strict_schema_rules_reach_items_unions_and_definitions(
+    fake_openai: FakeOpenAI, schema: dict[str, Any], context: str
+) -> None:
+    body = {
+        **VALID,
+        "response_format": {"type": "json_schema", "json_schema": {"name": "out", "schema": schema, "strict": True}},
+    }
+    error = error_of(post(fake_openai, body))
+    assert error["code"] == "invalid_json_schema"
+    assert f"In context={context}, 'additionalProperties' is required" in error["message"]
+
+
 def test_json_object_mode_needs_the_word_json(fake_openai: FakeOpenAI) -> None:
     error = error_of(post(fake_openai, {**VALID, "response_format": {"type": "json_object"}}))
     assert error["param"] == "messages" and "must contain the word 'json'" in error["message"]

@@ -8,7 +8,7 @@ from typing import Any
 from .._requests import ChatRequest, RequestView
 from .._script import Message
 from .._validation import Problem
-from ._strict_schemas import schema_errors, strict_violations
+from ._strict_schemas import schema_errors, strict_violation
 
 
 def _problem(message: str, param: str | None, code: str | None = None) -> Problem:
@@ -30,7 +30,7 @@ def _check_tool_messages(messages: list[Any]) -> list[Problem]:
     pending: dict[str, None] = {}
     asked_at = -1
     for index, message in enumerate(messages):
-        if not isinstance(message, Mapping):
+        if not isinstance(message, dict):
             continue
         role = message.get("role")
         if role == "tool":
@@ -54,7 +54,7 @@ def _check_tool_messages(messages: list[Any]) -> list[Problem]:
         if pending:
             return [_unanswered(asked_at, pending)]
         calls = message.get("tool_calls") if role == "assistant" else None
-        ids = [str(c.get("id")) for c in calls or [] if isinstance(c, Mapping)]
+        ids = [str(c.get("id")) for c in calls or [] if isinstance(c, dict)]
         asked, pending, asked_at = set(ids), dict.fromkeys(ids), index if ids else -1
     if pending:
         return [_unanswered(asked_at, pending)]
@@ -80,7 +80,7 @@ def _check_options(view: ChatRequest) -> list[Problem]:
                     _problem(f"Invalid value for '{name}': '{name}' is only allowed when 'tools' are specified.", name)
                 ]
     choice = view.tool_choice
-    if isinstance(choice, Mapping) and choice.get("type") == "function":
+    if isinstance(choice, dict) and choice.get("type") == "function":
         chosen = (choice.get("function") or {}).get("name")
         if chosen not in view.tool_names:
             return [
@@ -90,7 +90,7 @@ def _check_options(view: ChatRequest) -> list[Problem]:
             ]
     response_format = view.response_format or {}
     if response_format.get("type") == "json_object":
-        text = " ".join(str(m.get("content", "")) for m in view.messages if isinstance(m, Mapping))
+        text = " ".join(str(m.get("content", "")) for m in view.messages if isinstance(m, dict))
         if "json" not in text.lower():
             return [
                 _problem(
@@ -104,8 +104,9 @@ def _check_options(view: ChatRequest) -> list[Problem]:
 def _check_strict_schemas(view: ChatRequest) -> list[Problem]:
     response_format = view.response_format or {}
     json_schema = response_format.get("json_schema")
-    if response_format.get("type") == "json_schema" and isinstance(json_schema, Mapping) and json_schema.get("strict"):
-        for reason in strict_violations(json_schema.get("schema") or {}, ()):
+    if response_format.get("type") == "json_schema" and isinstance(json_schema, dict) and json_schema.get("strict"):
+        reason = strict_violation(json_schema.get("schema") or {})
+        if reason is not None:
             return [
                 _problem(
                     f"Invalid schema for response_format '{json_schema.get('name')}': {reason}",
@@ -114,9 +115,10 @@ def _check_strict_schemas(view: ChatRequest) -> list[Problem]:
                 )
             ]
     for index, tool in enumerate(view.tools):
-        function = tool.get("function") if isinstance(tool, Mapping) else None
-        if isinstance(function, Mapping) and function.get("strict"):
-            for reason in strict_violations(function.get("parameters") or {}, ()):
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if isinstance(function, dict) and function.get("strict"):
+            reason = strict_violation(function.get("parameters") or {})
+            if reason is not None:
                 return [
                     _problem(
                         f"Invalid schema for function '{function.get('name')}': {reason}",
@@ -136,7 +138,7 @@ def impossible_answer(view: ChatRequest, turn: Message) -> list[str]:
         {
             t["function"].get("name"): t["function"]
             for t in view.tools
-            if isinstance(t, Mapping) and isinstance(t.get("function"), Mapping)
+            if isinstance(t, dict) and isinstance(t.get("function"), dict)
         }
         if turn.tool_calls
         else {}
@@ -152,7 +154,7 @@ def impossible_answer(view: ChatRequest, turn: Message) -> list[str]:
             ]
     response_format = view.response_format or {}
     json_schema = response_format.get("json_schema")
-    if turn.content is not None and isinstance(json_schema, Mapping) and json_schema.get("strict"):
+    if turn.content is not None and isinstance(json_schema, dict) and json_schema.get("strict"):
         reasons += [
             f"its content {why}" for why in schema_errors(turn.content, {"parameters": json_schema.get("schema")})
         ]

@@ -11,7 +11,7 @@ from .._script import Message
 from .._validation import Problem
 from ._responses_reasoning import is_reasoning_model
 from ._responses_request import ResponsesRequest, content_text, item_type
-from ._strict_schemas import schema_errors, strict_violations
+from ._strict_schemas import schema_errors, strict_violation
 
 _CHOICE_TYPES_WITH_NAMES = ("function", "custom")
 
@@ -40,7 +40,7 @@ def _check_model(view: ResponsesRequest) -> Problem | None:
 
 def _check_tool_choice(view: ResponsesRequest) -> Problem | None:
     choice = view.tool_choice
-    if not isinstance(choice, Mapping):
+    if not isinstance(choice, dict):
         return None
     kind = choice.get("type")
     if kind in _CHOICE_TYPES_WITH_NAMES:
@@ -67,7 +67,8 @@ def _check_reasoning(view: ResponsesRequest) -> Problem | None:
 def _check_strict_schemas(view: ResponsesRequest) -> Problem | None:
     text_format = view.text_format or {}
     if text_format.get("type") == "json_schema" and text_format.get("strict") is True:
-        for reason in strict_violations(text_format.get("schema") or {}, ()):
+        reason = strict_violation(text_format.get("schema") or {})
+        if reason is not None:
             return problem(
                 f"Invalid schema for response_format '{text_format.get('name')}': {reason}",
                 "text.format.schema",
@@ -75,7 +76,8 @@ def _check_strict_schemas(view: ResponsesRequest) -> Problem | None:
             )
     for index, tool in enumerate(view.tools):
         if tool.get("type") == "function" and tool.get("strict") is True:
-            for reason in strict_violations(tool.get("parameters") or {}, ()):
+            reason = strict_violation(tool.get("parameters") or {})
+            if reason is not None:
                 return problem(
                     f"Invalid schema for function '{tool.get('name')}': {reason}",
                     f"tools[{index}].parameters",
@@ -124,7 +126,7 @@ def impossible_answer(view: ResponsesRequest, turn: Message) -> list[str]:
 def _forces_a_call(choice: Any) -> bool:
     if choice == "required":
         return True
-    if not isinstance(choice, Mapping):
+    if not isinstance(choice, dict):
         return False
     return choice.get("type") in _CHOICE_TYPES_WITH_NAMES or (
         choice.get("type") == "allowed_tools" and choice.get("mode") == "required"
@@ -138,7 +140,7 @@ def _impossibilities(view: ResponsesRequest, turn: Message) -> Iterator[str]:
         yield "it calls a tool although the request says tool_choice='none'"
     if not turn.tool_calls and _forces_a_call(choice):
         yield f"it calls no tool although the request says tool_choice={json.dumps(choice)}"
-    if isinstance(choice, Mapping) and choice.get("type") == "function":
+    if isinstance(choice, dict) and choice.get("type") == "function":
         for call in turn.tool_calls:
             if call.name != choice.get("name"):
                 yield f"it calls {call.name!r} although tool_choice forces {choice.get('name')!r}"

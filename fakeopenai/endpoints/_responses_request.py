@@ -10,7 +10,7 @@ from .._requests import RequestView, ToolResult
 
 def item_type(item: Any) -> str | None:
     """The `type` of an input item; a bare `{"role", "content"}` item is a `message`."""
-    if not isinstance(item, Mapping):
+    if not isinstance(item, dict):
         return None
     kind = item.get("type")
     if isinstance(kind, str):
@@ -23,9 +23,7 @@ def content_text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "".join(
-            part["text"] for part in content if isinstance(part, Mapping) and isinstance(part.get("text"), str)
-        )
+        return "".join(part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str))
     return ""
 
 
@@ -104,7 +102,7 @@ class ResponsesRequest(RequestView):
     def text_format(self) -> dict[str, Any] | None:
         """The `text.format` sent (`{"type": "json_schema", "name", "schema", "strict"}`, ...), or None."""
         text = self.get("text")
-        value = text.get("format") if isinstance(text, Mapping) else None
+        value = text.get("format") if isinstance(text, dict) else None
         return value if isinstance(value, dict) else None
 
     @property

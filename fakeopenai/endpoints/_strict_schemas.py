@@ -6,35 +6,44 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+_NESTING = ("properties", "items", "anyOf", "allOf", "$defs", "definitions")
 
-def strict_violations(schema: Any, context: tuple[str, ...]) -> Iterator[str]:
-    """Why a schema breaks the rules of strict structured outputs, deepest path last."""
-    if not isinstance(schema, Mapping):
-        return
+
+def strict_violation(schema: Any, context: tuple[str, ...] = ()) -> str | None:
+    """Why a schema breaks the rules of strict structured outputs (the first reason the API gives); None if it keeps them."""
+    if not isinstance(schema, dict):
+        return None
     types = schema.get("type")
-    is_object = types == "object" or (isinstance(types, list) and "object" in types) or "properties" in schema
-    if is_object:
+    if types == "object" or (isinstance(types, list) and "object" in types) or "properties" in schema:
         if schema.get("additionalProperties") is not False:
-            yield f"In context={context!r}, 'additionalProperties' is required to be supplied and to be false."
-        properties = schema.get("properties") or {}
+            return f"In context={context!r}, 'additionalProperties' is required to be supplied and to be false."
         required = schema.get("required") or []
-        for key in properties:
+        for key in schema.get("properties") or {}:
             if key not in required:
-                yield (
+                return (
                     f"In context={context!r}, 'required' is required to be supplied and to be an array including "
                     f"every key in properties. Missing '{key}'."
                 )
-                break
-        for key, sub in properties.items():
-            yield from strict_violations(sub, (*context, "properties", key))
+    if schema.keys().isdisjoint(_NESTING):
+        return None
+    for sub, where in _subschemas(schema, context):
+        found = strict_violation(sub, where)
+        if found is not None:
+            return found
+    return None
+
+
+def _subschemas(schema: dict[str, Any], context: tuple[str, ...]) -> Iterator[tuple[Any, tuple[str, ...]]]:
+    for key, sub in (schema.get("properties") or {}).items():
+        yield sub, (*context, "properties", key)
     if "items" in schema:
-        yield from strict_violations(schema["items"], (*context, "items"))
+        yield schema["items"], (*context, "items")
     for keyword in ("anyOf", "allOf"):
         for position, sub in enumerate(schema.get(keyword) or []):
-            yield from strict_violations(sub, (*context, keyword, str(position)))
+            yield sub, (*context, keyword, str(position))
     for keyword in ("$defs", "definitions"):
         for name, sub in (schema.get(keyword) or {}).items():
-            yield from strict_violations(sub, (*context, keyword, name))
+            yield sub, (*context, keyword, name)
 
 
 def schema_errors(text: str, holder: Mapping[str, Any]) -> list[str]:
