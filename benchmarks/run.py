@@ -1,7 +1,8 @@
 """Measure fakeopenai against in-memory floors, and beside the tools users pick instead, in one table.
 
 Run: `python benchmarks/run.py` (`--quick` for fewer repeats, `--only NAME` for
-some rows). Every figure is a median over repeated rounds; each ratio divides
+some rows, `--processes N` for the median of N fresh processes in the per-call
+and stream rows). Every figure is a median over repeated rounds; each ratio divides
 a figure by its floor, measured in the same process and run, rounds
 interleaved so that a busy machine slows both alike. Targets (issue 7) are
 printed beside the figures with a pass or FAIL mark.
@@ -35,7 +36,7 @@ import threading
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any, NamedTuple
@@ -825,6 +826,33 @@ SECTIONS: dict[str, Callable[[FakeOpenAI, Settings], list[Row]]] = {
     "alternatives": rows_alternatives,
 }
 
+SPREAD = ("socket", "no-socket", "stream", "no-socket-stream")
+"""The rows `--processes` measures in several fresh processes: a process's luck (memory layout, hash seed, where
+the system runs the server thread) moves them by a few hundredths, more than the rounds within one process do."""
+
+
+def in_processes(name: str, processes: int, quick: bool) -> list[Row]:
+    """Section `name` measured in `processes` fresh processes; for each row, the process with the median ratio.
+
+    The row's label says how many processes ran and the range of their ratios.
+    """
+    command = [sys.executable, __file__, "--only", name, "--rows-json", *(["--quick"] if quick else [])]
+    runs = []
+    for _ in range(processes):
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"a benchmark process failed:\n{done.stderr}")
+        runs.append([Row(**fields) for fields in json.loads(done.stdout)])
+    combined = []
+    for measured in zip(*runs, strict=True):
+        ranked = sorted(measured, key=lambda row: row.ratio if row.ratio is not None else 0.0)
+        middle = ranked[(len(ranked) - 1) // 2]
+        low, high = ranked[0].ratio, ranked[-1].ratio
+        spread = f"; {processes} processes: {low:.2f}–{high:.2f}×" if low is not None and high is not None else ""
+        combined.append(Row(**{**asdict(middle), "measure": f"{middle.measure} (median{spread})"}))
+    return combined
+
+
 FLOORS = """\
 Floors:
 - per-call and stream rows, and the alternatives: the same SDK call through an in-memory MockTransport
@@ -867,6 +895,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repeats, rougher figures")
     parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        metavar="N",
+        help=f"measure the rows {', '.join(SPREAD)} in N fresh processes and show the median one (odd N is best)",
+    )
+    parser.add_argument("--rows-json", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
         "--only",
         action="append",
         metavar="NAME",
@@ -878,6 +914,11 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown row(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
     settings = Settings.make(args.quick)
+    if args.rows_json:  # one process of `--processes`: its rows, for the parent to combine
+        with FakeOpenAI() as fake:
+            rows = [row for name in names for row in SECTIONS[name](fake, settings)]
+        print(json.dumps([asdict(row) for row in rows]))
+        return
 
     print(environment())
     print()
@@ -887,7 +928,9 @@ def main() -> None:
     with FakeOpenAI() as fake:
         for name in SECTIONS:
             if name in names:
-                for row in SECTIONS[name](fake, settings):
+                spread = args.processes > 1 and name in SPREAD
+                rows = in_processes(name, args.processes, args.quick) if spread else SECTIONS[name](fake, settings)
+                for row in rows:
                     print("| " + " | ".join(row.cells()) + " |", flush=True)
     print()
     print(FLOORS)
