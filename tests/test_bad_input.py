@@ -291,6 +291,14 @@ def test_strict_schema_rules_reach_items_unions_and_definitions(
     assert f"In context={context}, 'additionalProperties' is required" in error["message"]
 
 
+def test_strict_schema_with_malformed_keywords_is_answered(fake_openai: FakeOpenAI) -> None:
+    parameters = {"type": "object", "properties": [], "anyOf": 3, "$defs": ["x"], "additionalProperties": False}
+    tool = {"type": "function", "function": {"name": "odd", "parameters": parameters, "strict": True}}
+    response = post(fake_openai, {**VALID, "tools": [tool]})
+    assert response.status_code == 200, response.text
+    assert not fake_openai.state.errors
+
+
 def test_json_object_mode_needs_the_word_json(fake_openai: FakeOpenAI) -> None:
     error = error_of(post(fake_openai, {**VALID, "response_format": {"type": "json_object"}}))
     assert error["param"] == "messages" and "must contain the word 'json'" in error["message"]

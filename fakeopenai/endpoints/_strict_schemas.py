@@ -18,7 +18,7 @@ def strict_violation(schema: Any, context: tuple[str, ...] = ()) -> str | None:
         if schema.get("additionalProperties") is not False:
             return f"In context={context!r}, 'additionalProperties' is required to be supplied and to be false."
         required = schema.get("required") or []
-        for key in schema.get("properties") or {}:
+        for key in _mapping(schema, "properties"):
             if key not in required:
                 return (
                     f"In context={context!r}, 'required' is required to be supplied and to be an array including "
@@ -34,16 +34,23 @@ def strict_violation(schema: Any, context: tuple[str, ...] = ()) -> str | None:
 
 
 def _subschemas(schema: dict[str, Any], context: tuple[str, ...]) -> Iterator[tuple[Any, tuple[str, ...]]]:
-    for key, sub in (schema.get("properties") or {}).items():
+    for key, sub in _mapping(schema, "properties").items():
         yield sub, (*context, "properties", key)
     if "items" in schema:
         yield schema["items"], (*context, "items")
     for keyword in ("anyOf", "allOf"):
-        for position, sub in enumerate(schema.get(keyword) or []):
+        branches = schema.get(keyword)
+        for position, sub in enumerate(branches if isinstance(branches, list) else []):
             yield sub, (*context, keyword, str(position))
     for keyword in ("$defs", "definitions"):
-        for name, sub in (schema.get(keyword) or {}).items():
+        for name, sub in _mapping(schema, keyword).items():
             yield sub, (*context, keyword, name)
+
+
+def _mapping(schema: dict[str, Any], keyword: str) -> dict[str, Any]:
+    """The object under `keyword`; {} when it is absent or not an object."""
+    value = schema.get(keyword)
+    return value if isinstance(value, dict) else {}
 
 
 def schema_errors(text: str, holder: Mapping[str, Any]) -> list[str]:
