@@ -1,4 +1,4 @@
-"""The async twin of `_wire_client`: the same lean HTTP/1.1 transport, over anyio (tested under asyncio).
+"""The async twin of `_wire_client`: the same lean HTTP/1.1 transport, over anyio (tested under asyncio and trio).
 
 It shares the sans-IO parts with the sync transport (the head parser, the chunk
 decoder, the failure rules) and drives them with awaits: what `_wire_client`'s
