@@ -339,19 +339,25 @@ def _raise_head_failure(
     `sent` is how the request went out: (never written at all, written whole in one send, the write's error).
     """
     unsent, single, write_error = sent
+    if not isinstance(exc, (TimeoutError, _ProtocolError)):
+        # A clean close after the request went out is what a dropped connection looks like: no resend.
+        # A reset answering a request sent whole means the server closed before reading it.
+        disconnected = isinstance(exc, _Disconnected)
+        if (unsent or (not disconnected and single and isinstance(exc, _RESETS))) and resendable:
+            raise _Retry from None
+        if write_error is not None:
+            raise httpx.WriteError(str(write_error), request=request) from write_error
+        if disconnected:
+            raise httpx.RemoteProtocolError(_DISCONNECTED, request=request) from None
+    _raise_read_failure(httpx, request, exc)
+
+
+def _raise_read_failure(httpx: ModuleType, request: Any, exc: Exception) -> NoReturn:
+    """Raise the httpx exception httpcore raises for a failed read: a timeout, broken framing, or an OS error."""
     if isinstance(exc, TimeoutError):
         raise httpx.ReadTimeout(str(exc) or "timed out", request=request) from exc
     if isinstance(exc, _ProtocolError):
         raise httpx.RemoteProtocolError(str(exc), request=request) from None
-    # A clean close after the request went out is what a dropped connection looks like: no resend.
-    # A reset answering a request sent whole means the server closed before reading it.
-    disconnected = isinstance(exc, _Disconnected)
-    if (unsent or (not disconnected and single and isinstance(exc, _RESETS))) and resendable:
-        raise _Retry from None
-    if write_error is not None:
-        raise httpx.WriteError(str(write_error), request=request) from write_error
-    if disconnected:
-        raise httpx.RemoteProtocolError(_DISCONNECTED, request=request) from None
     raise httpx.ReadError(str(exc), request=request) from exc
 
 
@@ -410,15 +416,9 @@ def make_socket_transport(httpx: ModuleType, host: str, port: int) -> Any:
                     piece = next(body)
                 except StopIteration:
                     break
-                except TimeoutError as exc:
+                except (OSError, _ProtocolError) as exc:  # TimeoutError among them
                     self._discard()
-                    raise httpx.ReadTimeout(str(exc) or "timed out", request=self._request) from exc
-                except OSError as exc:
-                    self._discard()
-                    raise httpx.ReadError(str(exc), request=self._request) from exc
-                except _ProtocolError as exc:
-                    self._discard()
-                    raise httpx.RemoteProtocolError(str(exc), request=self._request) from None
+                    _raise_read_failure(httpx, self._request, exc)
                 yield piece
             self._conn = None
             self._pool.release(conn, self._keep_alive)

@@ -35,6 +35,7 @@ from ._wire_client import (
     _head_end,
     _ProtocolError,
     _raise_head_failure,
+    _raise_read_failure,
     _Retry,
     _SendFailed,
     _take,
@@ -218,15 +219,9 @@ def make_async_socket_transport(httpx: ModuleType, host: str, port: int) -> Any:
             while True:
                 try:
                     piece = await read()
-                except TimeoutError as exc:
+                except (OSError, _ProtocolError) as exc:  # TimeoutError among them
                     await self._discard()
-                    raise httpx.ReadTimeout(str(exc) or "timed out", request=self._request) from exc
-                except OSError as exc:
-                    await self._discard()
-                    raise httpx.ReadError(str(exc), request=self._request) from exc
-                except _ProtocolError as exc:
-                    await self._discard()
-                    raise httpx.RemoteProtocolError(str(exc), request=self._request) from None
+                    _raise_read_failure(httpx, self._request, exc)
                 if piece is None:
                     break
                 yield piece
