@@ -22,13 +22,24 @@ MEMORY_BASE_URL = "http://fakeopenai.memory/v1"
 """The base URL in-memory clients use; no socket is ever opened for it."""
 
 
+_NAMES: dict[bytes, str] = {}
+"""Header names seen lately, decoded and lowercased: a client sends the same ones on every request."""
+
+
+def _name(raw: bytes) -> str:
+    if len(_NAMES) >= 1024:
+        _NAMES.clear()
+    name = _NAMES[raw] = raw.decode("latin-1").lower()
+    return name
+
+
 def _incoming(request: Any, content: bytes) -> Incoming:
     raw = request.headers.raw
-    headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in raw}
+    headers = {_NAMES.get(name) or _name(name): value.decode("latin-1") for name, value in raw}
     if len(headers) < len(raw):  # a repeated header: join its values
         headers = {}
         for raw_name, raw_value in raw:
-            name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+            name, value = _NAMES.get(raw_name) or _name(raw_name), raw_value.decode("latin-1")
             headers[name] = f"{headers[name]},{value}" if name in headers else value
     url = request.url
     return Incoming(request.method, url.path, url.query.decode("ascii"), headers, io.BytesIO(content))

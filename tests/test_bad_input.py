@@ -192,6 +192,20 @@ def test_tool_message_must_answer_an_earlier_tool_call(fake_openai: FakeOpenAI) 
     assert "must be a response to a preceeding message with 'tool_calls'" in error["message"]
 
 
+def test_tool_message_after_a_plain_message_answers_nothing(fake_openai: FakeOpenAI) -> None:
+    asked = {
+        "role": "assistant",
+        "tool_calls": [{"id": "call_a", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+    }
+    answered = {"role": "tool", "tool_call_id": "call_a", "content": "x"}
+    plain = {"role": "assistant", "content": "Done."}
+    body = {**VALID, "messages": [*VALID["messages"], asked, answered, plain, answered]}  # type: ignore[list-item]
+    error = error_of(post(fake_openai, body))
+    assert error["param"] == "messages.[4].role"
+    assert "must be a response to a preceeding message with 'tool_calls'" in error["message"]
+    assert post(fake_openai, {**VALID, "messages": [*VALID["messages"], asked, answered, plain]}).status_code == 200  # type: ignore[list-item]
+
+
 def test_tool_call_id_must_exist(fake_openai: FakeOpenAI) -> None:
     asked = {
         "role": "assistant",

@@ -16,10 +16,16 @@ def _problem(message: str, param: str | None, code: str | None = None) -> Proble
     return Problem(message=message, param=param, code=code, json_path=json_path)
 
 
+_OPTIONS = frozenset({"stream_options", "tools", "tool_choice", "parallel_tool_calls", "response_format"})
+"""The parameters `_check_options` and `_check_strict_schemas` read: a request with none of them passes both."""
+
+
 def check_chat_request(view: RequestView) -> list[Problem]:
     """Every semantic problem of a chat completions request, in the order the API reports them."""
     assert isinstance(view, ChatRequest)
     problems = _check_tool_messages(view.messages)
+    if _OPTIONS.isdisjoint(view.body):
+        return problems
     problems += _check_options(view)
     problems += _check_strict_schemas(view)
     return problems
@@ -33,6 +39,9 @@ def _check_tool_messages(messages: list[Any]) -> list[Problem]:
         if not isinstance(message, dict):
             continue
         role = message.get("role")
+        if role != "tool" and not pending and (role != "assistant" or not message.get("tool_calls")):
+            asked_at = -1  # a message that neither answers nor asks: any earlier calls were answered
+            continue
         if role == "tool":
             call_id = message.get("tool_call_id")
             if asked_at < 0:
