@@ -117,14 +117,18 @@ class Canned(NamedTuple):
     body: bytes
 
 
-def mock_client(canned: Canned) -> openai.OpenAI:
-    """An SDK client whose transport answers every request with `canned`, in memory: the floor."""
+def mock_client(canned: Canned, base_url: str) -> openai.OpenAI:
+    """An SDK client whose transport answers every request with `canned`, in memory: the floor.
+
+    `base_url` is that of the client it is the floor for, so that the SDK sends the very same
+    request: it parses the URL on every call, and an IP address costs it more than a host name.
+    """
 
     def handler(request: Any) -> Any:
         return httpx.Response(200, headers=canned.headers, content=canned.body)
 
     http_client = httpx.Client(transport=httpx.MockTransport(handler))
-    return openai.OpenAI(base_url="http://floor.invalid/v1", api_key="sk-floor", http_client=http_client, max_retries=0)
+    return openai.OpenAI(base_url=base_url, api_key="sk-floor", http_client=http_client, max_retries=0)
 
 
 def create(client: openai.OpenAI) -> Any:
@@ -266,7 +270,9 @@ class FreshClients:
 
 def bench_call(fake: FakeOpenAI, make_client: Callable[[], openai.OpenAI], *, calls: int, rounds: int) -> Pair:
     """Per-call latency of a non-streaming create to the fake, a new client each round: (fake, floor, ratio)."""
-    floor = mock_client(canned(fake))
+    probe = make_client()
+    floor = mock_client(canned(fake), str(probe.base_url))
+    probe.close()
     clients = FreshClients(make_client)
 
     def next_test() -> None:  # between rounds, as the fixture resets between tests
@@ -329,9 +335,10 @@ def bench_bare_socket(
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     port = server.server_address[1]
-    clients = FreshClients(lambda: make_client(f"http://127.0.0.1:{port}/v1", port))
+    base_url = f"http://127.0.0.1:{port}/v1"
+    clients = FreshClients(lambda: make_client(base_url, port))
     clients.next()
-    floor = mock_client(answer)
+    floor = mock_client(answer, base_url)
     try:
         return median_pair(clients.call, lambda: create(floor), calls=calls, rounds=rounds, between=clients.next)
     finally:
@@ -344,8 +351,8 @@ def bench_bare_socket(
 def bench_stream(fake: FakeOpenAI, *, rounds: int, chunks: int = 1000, memory: bool = False) -> Pair:
     """Time to the last chunk of a 1,000-chunk stream, over the socket or not: (fake, floor, ratio)."""
     script_stream(fake, chunks)
-    floor = mock_client(canned(fake, stream=True))
     client = fake.client(memory=memory, max_retries=0)
+    floor = mock_client(canned(fake, stream=True), str(client.base_url))
     assert consume(client) == consume(floor) == chunks
     result = median_pair(lambda: consume(client), lambda: consume(floor), calls=1, rounds=rounds)
     fake.reset()
@@ -668,8 +675,8 @@ def bench_openai_responses(answer: Canned, stream: Canned, events: list[Any], *,
             yield from chunks
 
     client = openai.OpenAI(base_url=base_url, api_key="sk-alternative", max_retries=0)
-    floor = mock_client(answer)
-    stream_floor = mock_client(stream)
+    floor = mock_client(answer, base_url)
+    stream_floor = mock_client(stream, base_url)
     with mock.router:
         mock.chat.completions.create.response = json.loads(answer.body)
         assert create(client).choices[0].message.content == ANSWER
@@ -696,8 +703,8 @@ def bench_httpserver(answer: Canned, stream: Canned, events: list[Any], *, calls
     werkzeug_log.setLevel(logging.WARNING)  # no access log on stderr (under pytest it would be captured)
     try:
         client = openai.OpenAI(base_url=server.url_for("/v1"), api_key="sk-alternative", max_retries=0)
-        floor = mock_client(answer)
-        stream_floor = mock_client(stream)
+        floor = mock_client(answer, server.url_for("/v1"))
+        stream_floor = mock_client(stream, server.url_for("/v1"))
         server.expect_request("/v1/chat/completions", method="POST").respond_with_data(
             answer.body, content_type="application/json"
         )
