@@ -7,11 +7,8 @@ import json
 import random
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
-
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, Rule
 
 from ._errors import ApiError, ConfigurationError, error_for_status
 from ._http import EventStream, JsonResponse, Response, StartResponse, to_wsgi
@@ -26,6 +23,9 @@ from ._server import DropConnection
 from ._state import Context, State
 from ._validation import Problem, has_schema, validate_body
 from .endpoints import Route, all_routes
+
+if TYPE_CHECKING:
+    from werkzeug.routing import Map
 
 _NO_KEY = (
     "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth "
@@ -191,12 +191,16 @@ class App:
     @cached_property
     def url_map(self) -> Map:
         """The werkzeug map of routes with path arguments (built on first use: building it takes 40 ms)."""
+        from werkzeug.routing import Map, Rule  # imported on first use too: werkzeug takes ~20 ms to import
+
         return Map([Rule(r.rule, endpoint=r, methods=[r.method]) for r in self.routes], strict_slashes=False)
 
     def _route(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
         static = self._static.get((method, path))
         if static is not None:
             return static, {}
+        from werkzeug.exceptions import HTTPException
+
         adapter = self.url_map.bind("fake", "/")
         try:
             route, args = adapter.match(path, method=method)

@@ -6,9 +6,6 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from werkzeug.formparser import MultiPartParser
-from werkzeug.http import parse_options_header
-
 from ._validation import UploadedFile
 
 
@@ -25,6 +22,9 @@ class MultipartError(ValueError):
 
 def parse_multipart(raw: bytes, content_type: str) -> dict[str, Any]:
     """Fields as strings (lists for repeated or `[]` keys) and files as `FilePart`s."""
+    from werkzeug.formparser import MultiPartParser  # imported on first use: werkzeug takes ~20 ms to import
+    from werkzeug.http import parse_options_header
+
     mimetype, options = parse_options_header(content_type)
     boundary = options.get("boundary", "")
     if mimetype != "multipart/form-data" or not boundary:

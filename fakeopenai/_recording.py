@@ -17,10 +17,8 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 from urllib.parse import urlencode
-
-import httpx
 
 from . import _cassette
 from ._cassette import CassetteError, Interaction, Redactor
@@ -28,6 +26,9 @@ from ._errors import ApiError
 from ._http import EventStream, RawResponse, Response, SseEvent
 from ._matching import MatchRules, RequestData, api_path, closest
 from ._state import Context
+
+if TYPE_CHECKING:
+    import httpx
 
 RecordMode = Literal["none", "once", "new_episodes", "all"]
 """When a cassette records: `none` (never; the default), `once`, `new_episodes` or `all`, as in vcrpy."""
@@ -231,6 +232,8 @@ class Cassette:
         url = self._upstream_url(call.path, ctx.query)
         headers = {k: v for k, v in call.headers.items() if k.lower() not in _HOP_BY_HOP}
         headers["authorization"] = f"Bearer {key}"
+        import httpx  # imported on first use: only recording needs it, and it takes ~20 ms to import
+
         client = self._http()
         try:
             response = client.send(
@@ -269,6 +272,8 @@ class Cassette:
         self, response: httpx.Response, method: str, url: str, sent: dict[str, list[str]], raw_body: bytes
     ) -> Iterator[SseEvent]:
         """Pass each event on as it arrives from upstream, and keep the whole stream once it ended."""
+        import httpx
+
         parser = _cassette.SseParser()
         events: list[SseEvent] = []
         times: list[float] = []
@@ -329,6 +334,8 @@ class Cassette:
         return url + ("?" + urlencode(list(query.items())) if query else "")
 
     def _http(self) -> httpx.Client:
+        import httpx
+
         with self._lock:
             if self._client is None:
                 self._client = httpx.Client(timeout=httpx.Timeout(600.0, connect=15.0), follow_redirects=False)

@@ -25,8 +25,6 @@ from contextlib import AbstractContextManager
 from typing import IO, Any, NamedTuple, cast
 from urllib.parse import unquote_to_bytes
 
-from werkzeug.serving import DechunkedInput
-
 from ._errors import ConfigurationError
 from ._incoming import Body, Incoming
 
@@ -172,6 +170,8 @@ class _Handler(socketserver.StreamRequestHandler):
         keep_alive = head.version == "HTTP/1.1" and "close" not in headers.get("connection", "").lower()
         body: Body
         if "chunked" in headers.get("transfer-encoding", "").lower():
+            from werkzeug.serving import DechunkedInput  # imported on first use: werkzeug takes ~20 ms to import
+
             body = DechunkedInput(cast(Any, self.rfile))
             bounded = None
         else:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 HELLO = '[{"role": "user", "content": "Hello"}]'
@@ -169,3 +172,15 @@ def test_works_under_xdist_with_a_server_per_worker(pytester: pytest.Pytester) -
     result.assert_outcomes(passed=8)
     urls = {p.read_text() for p in pytester.path.parent.glob("**/gw*-*") if p.is_file()}
     assert len(urls) == 2, urls
+
+
+def test_importing_the_plugin_leaves_werkzeug_and_httpx_for_first_use() -> None:
+    """pytest imports the plugin at every start; routing, multipart forms and recording import their libraries later."""
+    code = (
+        "import sys, openai\n"
+        "before = set(sys.modules)\n"
+        "import fakeopenai.plugin\n"
+        "print(sorted(m for m in ('werkzeug', 'httpx') if m in sys.modules and m not in before))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]", result.stdout
