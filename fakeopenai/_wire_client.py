@@ -25,7 +25,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from types import ModuleType
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 MAX_HEAD_BYTES = 64 * 1024
 """A response's status line plus headers above this size are a protocol error."""
@@ -331,6 +331,18 @@ def _send(sock: socket.socket, head: bytes, body: list[bytes] | Iterable[bytes])
         raise _SendFailed(exc, first) from exc
 
 
+class _Pooled(Protocol):
+    """What the resend rule reads of a connection, sync or async."""
+
+    reused: bool
+    buffer: bytearray
+
+
+def _resendable(conn: _Pooled, body: object) -> bool:
+    """A pooled connection that failed before any response byte, with a body that can be sent again."""
+    return conn.reused and not conn.buffer and isinstance(body, list)
+
+
 def _raise_head_failure(
     httpx: ModuleType, request: Any, exc: Exception, resendable: bool, sent: tuple[bool, bool, OSError | None]
 ) -> NoReturn:
@@ -501,7 +513,7 @@ def make_socket_transport(httpx: ModuleType, host: str, port: int) -> Any:
                     parsed = _read_head(conn)
             except (_Disconnected, _ProtocolError, OSError) as exc:
                 conn.close()
-                _raise_head_failure(httpx, request, exc, self._resendable(conn, body), (unsent, single, write_error))
+                _raise_head_failure(httpx, request, exc, _resendable(conn, body), (unsent, single, write_error))
             length, keep_alive = _framing(parsed, request.method, write_error)
             extensions = {"http_version": parsed.version, "reason_phrase": parsed.reason}
             if 0 <= length <= len(conn.buffer):
@@ -512,11 +524,6 @@ def make_socket_transport(httpx: ModuleType, host: str, port: int) -> Any:
                 parsed.keep_alive = keep_alive
                 stream = SocketStream(self, conn, request, parsed)
             return httpx.Response(parsed.status, headers=parsed.headers, stream=stream, extensions=extensions)
-
-        @staticmethod
-        def _resendable(conn: _Connection, body: list[bytes] | Iterable[bytes]) -> bool:
-            """A pooled connection that failed before any response byte, with a body that can be sent again."""
-            return conn.reused and not conn.buffer and isinstance(body, list)
 
         def _checkout(self, request: Any, connect_timeout: float | None) -> _Connection:
             idle, lock = self._idle, self._lock

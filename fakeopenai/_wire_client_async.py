@@ -9,9 +9,8 @@ on one event loop.
 
 from __future__ import annotations
 
-import select
 import socket
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from types import ModuleType
 from typing import Any
 
@@ -36,6 +35,8 @@ from ._wire_client import (
     _ProtocolError,
     _raise_head_failure,
     _raise_read_failure,
+    _readiness,
+    _resendable,
     _Retry,
     _SendFailed,
     _take,
@@ -65,13 +66,7 @@ class _AsyncConnection:
     def idle_and_open(self) -> bool:
         """Whether an idle connection has nothing to say: if it has (data, EOF or a reset), it is closed."""
         sock: socket.socket | None = self.stream.extra(anyio.abc.SocketAttribute.raw_socket, None)
-        if sock is None or sock.fileno() < 0:
-            return False
-        if hasattr(select, "poll"):
-            poller = select.poll()
-            poller.register(sock, select.POLLIN)
-            return not poller.poll(0)
-        return not select.select([sock], [], [], 0)[0]
+        return sock is not None and sock.fileno() >= 0 and not _readiness(sock)(0)
 
     async def recv(self, size: int) -> bytes:
         """What the server sent next (b"" at EOF); while draining, `_WouldBlock` rather than wait long."""
@@ -312,7 +307,7 @@ def make_async_socket_transport(httpx: ModuleType, host: str, port: int) -> Any:
                     parsed = await _read_head(conn)
             except (_Disconnected, _ProtocolError, OSError) as exc:
                 await conn.close()
-                _raise_head_failure(httpx, request, exc, self._resendable(conn, body), (unsent, single, write_error))
+                _raise_head_failure(httpx, request, exc, _resendable(conn, body), (unsent, single, write_error))
             except BaseException:  # cancelled mid-response: the connection's state is unknown
                 await conn.close()
                 raise
@@ -325,11 +320,6 @@ def make_async_socket_transport(httpx: ModuleType, host: str, port: int) -> Any:
             else:
                 stream = AsyncSocketStream(self, conn, request, length, keep_alive)
             return httpx.Response(parsed.status, headers=parsed.headers, stream=stream, extensions=extensions)
-
-        @staticmethod
-        def _resendable(conn: _AsyncConnection, body: list[bytes] | Iterable[bytes]) -> bool:
-            """A pooled connection that failed before any response byte, with a body that can be sent again."""
-            return conn.reused and not conn.buffer and isinstance(body, list)
 
         async def _checkout(self, request: Any, connect_timeout: float | None) -> _AsyncConnection:
             idle = self._idle
