@@ -702,9 +702,10 @@ def bench_httpserver(answer: Canned, stream: Canned, events: list[Any], *, calls
     level = werkzeug_log.level
     werkzeug_log.setLevel(logging.WARNING)  # no access log on stderr (under pytest it would be captured)
     try:
-        client = openai.OpenAI(base_url=server.url_for("/v1"), api_key="sk-alternative", max_retries=0)
-        floor = mock_client(answer, server.url_for("/v1"))
-        stream_floor = mock_client(stream, server.url_for("/v1"))
+        base_url = server.url_for("/v1")
+        client = openai.OpenAI(base_url=base_url, api_key="sk-alternative", max_retries=0)
+        floor = mock_client(answer, base_url)
+        stream_floor = mock_client(stream, base_url)
         server.expect_request("/v1/chat/completions", method="POST").respond_with_data(
             answer.body, content_type="application/json"
         )
