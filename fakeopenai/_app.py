@@ -6,8 +6,7 @@ import io
 import json
 import random
 from collections.abc import Iterable, Iterator, Mapping
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
 from ._errors import ApiError, ConfigurationError, error_for_status
@@ -18,14 +17,12 @@ from ._json import TooDeeplyNested
 from ._json import loads as loads_json
 from ._multipart import MultipartError, parse_multipart
 from ._requests import RequestView
+from ._routing import Router
 from ._script import Fault
 from ._server import DropConnection
 from ._state import Context, State
 from ._validation import Problem, has_schema, validate_body
 from .endpoints import Route, all_routes
-
-if TYPE_CHECKING:
-    from werkzeug.routing import Map
 
 _NO_KEY = (
     "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth "
@@ -70,7 +67,7 @@ class App:
         self.state = state
         state.dispatch = self.internal_request
         self.routes = list(routes if routes is not None else all_routes())
-        self._static = {(r.method, r.rule): r for r in self.routes if "<" not in r.rule}
+        self.router = Router(self.routes)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         return self.respond(Incoming.from_environ(environ), start_response)
@@ -115,7 +112,7 @@ class App:
     def _answer(self, incoming: Incoming) -> tuple[Call[Any], Response]:
         method, path, request_headers = incoming.method, incoming.path, incoming.headers
         query = dict(parse_qsl(incoming.query_string, keep_blank_values=True)) if incoming.query_string else {}
-        route, path_args = self._route(method, path)
+        route, path_args = self.router.match(method, path)
         view_type = route.view if route else RequestView
         call: Call[Any] = Call(
             index=0,
@@ -187,26 +184,6 @@ class App:
             return int(status[0].split()[0]), json.loads(data) if data else None
         except ValueError:
             return int(status[0].split()[0]), data.decode("utf-8", "replace")
-
-    @cached_property
-    def url_map(self) -> Map:
-        """The werkzeug map of routes with path arguments (built on first use: building it takes 40 ms)."""
-        from werkzeug.routing import Map, Rule  # imported on first use too: werkzeug takes ~20 ms to import
-
-        return Map([Rule(r.rule, endpoint=r, methods=[r.method]) for r in self.routes], strict_slashes=False)
-
-    def _route(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
-        static = self._static.get((method, path))
-        if static is not None:
-            return static, {}
-        from werkzeug.exceptions import HTTPException
-
-        adapter = self.url_map.bind("fake", "/")
-        try:
-            route, args = adapter.match(path, method=method)
-        except HTTPException:
-            return None, {}
-        return route, dict(args)
 
     def _authenticate(self, headers: Mapping[str, str]) -> None:
         value = headers.get("authorization", "")

@@ -20,7 +20,7 @@ class Route:
 
     method: str
     rule: str
-    """A werkzeug URL rule, e.g. `/v1/files/<file_id>`."""
+    """A URL rule in werkzeug's syntax, e.g. `/v1/files/<file_id>` (what it matches: `fakeopenai._routing`)."""
     operation: str
     """The SDK-style name, e.g. `chat.completions.create`; also names its request schema."""
     simulate: Callable[[Context], Response]
