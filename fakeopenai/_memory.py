@@ -9,6 +9,7 @@ the real server.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import ModuleType
@@ -84,6 +85,13 @@ class _Exchange:
 
 def make_transports(httpx: ModuleType, app: App) -> tuple[Any, Any]:
     """A sync and an async transport for `httpx` (the `httpx` or the `httpx2` package) reaching `app`."""
+    sync, async_ = _transport_classes(httpx)
+    return sync(app), async_(app)
+
+
+@functools.cache
+def _transport_classes(httpx: ModuleType) -> tuple[type[Any], type[Any]]:
+    """The sync and async transport classes for `httpx`, made once per package: their bases are its."""
 
     def dropped(request: Any) -> Any:
         return httpx.RemoteProtocolError("Server disconnected without sending a complete response.", request=request)
@@ -106,9 +114,12 @@ def make_transports(httpx: ModuleType, app: App) -> tuple[Any, Any]:
     class MemoryTransport(httpx.BaseTransport):  # type: ignore[misc, name-defined]
         """Answers requests from the fake's app, in the calling thread."""
 
+        def __init__(self, app: App) -> None:
+            self._app = app
+
         def handle_request(self, request: Any) -> Any:
             try:
-                exchange = _Exchange(app, _incoming(request, request.read()))
+                exchange = _Exchange(self._app, _incoming(request, request.read()))
             except DropConnection:
                 raise dropped(request) from None
             if exchange.complete:
@@ -140,10 +151,13 @@ def make_transports(httpx: ModuleType, app: App) -> tuple[Any, Any]:
     class AsyncMemoryTransport(httpx.AsyncBaseTransport):  # type: ignore[misc, name-defined]
         """Answers requests from the fake's app; the app runs in a worker thread, off the event loop."""
 
+        def __init__(self, app: App) -> None:
+            self._app = app
+
         async def handle_async_request(self, request: Any) -> Any:
             incoming = _incoming(request, await request.aread())
             try:
-                exchange = await _in_thread(_Exchange, app, incoming)
+                exchange = await _in_thread(_Exchange, self._app, incoming)
             except DropConnection:
                 raise dropped(request) from None
             if exchange.complete:
@@ -152,7 +166,7 @@ def make_transports(httpx: ModuleType, app: App) -> tuple[Any, Any]:
                 )
             return httpx.Response(exchange.status, headers=exchange.headers, stream=AsyncStream(exchange, request))
 
-    return MemoryTransport(), AsyncMemoryTransport()
+    return MemoryTransport, AsyncMemoryTransport
 
 
 async def _in_thread(function: Callable[..., Any], *args: Any) -> Any:

@@ -20,6 +20,7 @@ what a scripted dropped connection looks like, so it surfaces as it would.
 
 from __future__ import annotations
 
+import functools
 import select
 import socket
 import threading
@@ -401,6 +402,12 @@ def make_socket_transport(httpx: ModuleType, host: str, port: int) -> Any:
     It speaks HTTP/1.1 over keep-alive TCP connections, without httpcore: made
     for clients of the fake's own server, whose responses it parses cheaply.
     """
+    return _socket_transport_class(httpx)(host, port)
+
+
+@functools.cache
+def _socket_transport_class(httpx: ModuleType) -> type[Any]:
+    """The transport class for `httpx`, made once per package: its bases are that package's."""
 
     class SocketStream(httpx.SyncByteStream):  # type: ignore[misc, name-defined]
         """A response body read from the connection as the caller iterates; the connection is reused after it."""
@@ -474,7 +481,8 @@ def make_socket_transport(httpx: ModuleType, host: str, port: int) -> Any:
     class SocketTransport(httpx.BaseTransport):  # type: ignore[misc, name-defined]
         """HTTP/1.1 to the fake's server over pooled keep-alive TCP connections."""
 
-        def __init__(self) -> None:
+        def __init__(self, host: str, port: int) -> None:
+            self._address = (host, port)
             self._idle: list[_Connection] = []
             self._lock = threading.Lock()
             self._generation = 0  # close() starts a new one: connections from before it are never pooled again
@@ -539,7 +547,7 @@ def make_socket_transport(httpx: ModuleType, host: str, port: int) -> Any:
 
         def _connect(self, request: Any, connect_timeout: float | None) -> _Connection:
             try:
-                sock = socket.create_connection((host, port), timeout=connect_timeout)
+                sock = socket.create_connection(self._address, timeout=connect_timeout)
             except TimeoutError as exc:
                 raise httpx.ConnectTimeout(str(exc) or "timed out", request=request) from exc
             except OSError as exc:
@@ -573,4 +581,4 @@ def make_socket_transport(httpx: ModuleType, host: str, port: int) -> Any:
             for conn in idle:
                 conn.close()
 
-    return SocketTransport()
+    return SocketTransport

@@ -9,6 +9,7 @@ on one event loop.
 
 from __future__ import annotations
 
+import functools
 import socket
 from collections.abc import AsyncIterator
 from types import ModuleType
@@ -193,6 +194,12 @@ def make_async_socket_transport(httpx: ModuleType, host: str, port: int) -> Any:
     The twin of `make_socket_transport`: HTTP/1.1 over keep-alive TCP connections, without
     httpcore, under asyncio or trio (through anyio).
     """
+    return _async_socket_transport_class(httpx)(host, port)
+
+
+@functools.cache
+def _async_socket_transport_class(httpx: ModuleType) -> type[Any]:
+    """The transport class for `httpx`, made once per package: its bases are that package's."""
 
     class AsyncSocketStream(httpx.AsyncByteStream):  # type: ignore[misc, name-defined]
         """A response body read from the connection as the caller iterates; the connection is reused after it."""
@@ -266,7 +273,8 @@ def make_async_socket_transport(httpx: ModuleType, host: str, port: int) -> Any:
     class AsyncSocketTransport(httpx.AsyncBaseTransport):  # type: ignore[misc, name-defined]
         """HTTP/1.1 to the fake's server over pooled keep-alive TCP connections, on anyio."""
 
-        def __init__(self) -> None:
+        def __init__(self, host: str, port: int) -> None:
+            self._host, self._port = host, port
             self._idle: list[_AsyncConnection] = []
             self._generation = 0  # aclose() starts a new one: connections from before it are never pooled again
 
@@ -333,7 +341,7 @@ def make_async_socket_transport(httpx: ModuleType, host: str, port: int) -> Any:
         async def _connect(self, request: Any, connect_timeout: float | None) -> _AsyncConnection:
             try:
                 with anyio.fail_after(connect_timeout):
-                    stream = await anyio.connect_tcp(host, port)
+                    stream = await anyio.connect_tcp(self._host, self._port)
             except TimeoutError as exc:
                 raise httpx.ConnectTimeout(str(exc) or "timed out", request=request) from exc
             except OSError as exc:
@@ -367,4 +375,4 @@ def make_async_socket_transport(httpx: ModuleType, host: str, port: int) -> Any:
             for conn in idle:
                 await conn.close()
 
-    return AsyncSocketTransport()
+    return AsyncSocketTransport

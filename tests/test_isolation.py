@@ -7,11 +7,16 @@ teardown), then a test that must find a clean fake.
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
+import openai
 import pytest
 
+from fakeopenai import FakeOpenAI
+
+HI = [{"role": "user", "content": "Hi"}]
 EXAMPLE_CASSETTE = Path(__file__).parent / "examples" / "cassettes" / "test_recording_basic" / "test_capital.yaml"
 
 PRELUDE = """
@@ -257,3 +262,29 @@ def test_2_validates_again_with_no_errors_or_blocked_calls_left(fake_openai):
         leakers={"test_1_breaks_everything_then_fails"},
         clean={"test_2_validates_again_with_no_errors_or_blocked_calls_left"},
     )
+
+
+def test_two_fakes_in_one_process_each_answer_only_their_own_clients() -> None:
+    async def ask_async(client: openai.AsyncOpenAI) -> str | None:
+        async with client:
+            reply = await client.chat.completions.create(model="gpt-4o", messages=HI)
+        return reply.choices[0].message.content
+
+    def ask(client: openai.OpenAI) -> str | None:
+        with client:
+            return client.chat.completions.create(model="gpt-4o", messages=HI).choices[0].message.content
+
+    with FakeOpenAI() as first, FakeOpenAI() as second:
+        for fake, name in ((first, "first"), (second, "second")):
+            fake.chat.respond_with_message(name, always=True)
+        answers = {
+            name: [
+                ask(fake.client()),
+                ask(fake.client(memory=True)),
+                asyncio.run(ask_async(fake.async_client())),
+                asyncio.run(ask_async(fake.async_client(memory=True))),
+            ]
+            for fake, name in ((first, "first"), (second, "second"))
+        }
+        assert answers == {"first": ["first"] * 4, "second": ["second"] * 4}
+        assert len(first.calls) == len(second.calls) == 4
