@@ -31,7 +31,10 @@ def png(width: int, height: int, *, alpha: bool = True, extra: bytes = b"") -> b
 
 
 def decode_png(data: bytes) -> tuple[int, int, int, bytes]:
-    """Width, height, colour type and the decompressed pixel rows of a PNG, checking every chunk's CRC."""
+    """Width, height, colour type and the pixels of a PNG, row after row, checking every chunk's CRC.
+
+    Rows may be filtered with None or Up, the two filters the fake writes.
+    """
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     index, idat, header = 8, b"", b""
     while index < len(data):
@@ -44,7 +47,23 @@ def decode_png(data: bytes) -> tuple[int, int, int, bytes]:
         index += 12 + length
     width, height, depth, color_type = struct.unpack(">IIBB", header[:10])
     assert depth == 8
-    return width, height, color_type, zlib.decompress(idat)
+    stride = width * {2: 3, 6: 4}[color_type]
+    filtered, pixels, above = zlib.decompress(idat), bytearray(), bytes(stride)
+    assert len(filtered) == height * (1 + stride)
+    for start in range(0, len(filtered), 1 + stride):
+        kind, row = filtered[start], filtered[start + 1 : start + 1 + stride]
+        assert kind in (0, 2), f"filter {kind}"
+        above = row if kind == 0 else bytes((a + b) & 0xFF for a, b in zip(row, above, strict=True))
+        pixels += above
+    return width, height, color_type, bytes(pixels)
+
+
+def test_png_rows_come_back_as_they_went_in_repeated_or_not() -> None:
+    red, blue = b"\xff\x00\x00" * 3, b"\x00\x00\xff" * 3
+    rows = [red, red, blue, red, red, red, blue]
+    assert decode_png(encode_png(3, 7, rows, alpha=False)) == (3, 7, 2, b"".join(rows))
+    translucent = [b"\x10\x20\x30\x40" * 2] * 4
+    assert decode_png(encode_png(2, 4, translucent, alpha=True)) == (2, 4, 6, b"".join(translucent))
 
 
 def image_bytes(item: openai.types.Image) -> bytes:
@@ -58,7 +77,7 @@ def test_gpt_image_generates_decodable_pngs_of_the_size_asked(fake_openai: FakeO
     assert result.data is not None and len(result.data) == 2
     width, height, color_type, rows = decode_png(image_bytes(result.data[0]))
     assert (width, height, color_type) == (1536, 1024, 2)
-    assert len(rows) == height * (1 + width * 3)
+    assert len(rows) == height * width * 3
     assert result.data[0].b64_json != result.data[1].b64_json  # each of the n images is its own
     assert (result.size, result.quality, result.output_format, result.background) == (
         "1536x1024",
@@ -122,7 +141,7 @@ def test_transparent_background_has_an_alpha_channel(fake_openai: FakeOpenAI) ->
     assert result.data is not None and result.background == "transparent"
     _, _, color_type, rows = decode_png(image_bytes(result.data[0]))
     assert color_type == 6
-    assert rows[1:5] == b"\x00\x00\x00\x00"  # the top-left pixel is see-through
+    assert rows[:4] == b"\x00\x00\x00\x00"  # the top-left pixel is see-through
 
 
 @pytest.mark.parametrize(

@@ -31,9 +31,13 @@ class Picture:
     def pixel_rows(self) -> list[bytes]:
         """Each row of pixels as RGB (or RGBA) bytes."""
         size = 4 if self.alpha else 3
+        spans: dict[Color, bytes] = {}  # a block's colour as one row of its pixels: a picture has few colours
         rows: list[bytes] = []
         for block_row in self.blocks:
-            row = b"".join(bytes(color[:size]) * BLOCK for color in block_row)[: self.width * size]
+            for color in block_row:
+                if color not in spans:
+                    spans[color] = bytes(color[:size]) * BLOCK
+            row = b"".join([spans[color] for color in block_row])[: self.width * size]
             rows += [row] * min(BLOCK, self.height - len(rows))
         return rows
 
@@ -68,16 +72,15 @@ def draw(seed: str, width: int, height: int, *, transparent: bool = False, revea
         if y >= shown:
             rows.append((grey,) * columns)
             continue
-        sky = clear if transparent else _mix(top, bottom, y / max(1, lines - 1))
-        in_band = band_row <= y < band_row + band_height
-        row = []
-        for x in range(columns):
-            if (x - center_x) ** 2 + (y - center_y) ** 2 <= radius * radius:
-                row.append(disc)
-            elif in_band and (x // 2 + y) % 2 == 0:
-                row.append(band)
-            else:
-                row.append(sky)
+        row = [clear if transparent else _mix(top, bottom, y / max(1, lines - 1))] * columns
+        if band_row <= y < band_row + band_height:  # a checker of 2-block squares: where (x // 2 + y) is even
+            for first in (y % 2 * 2, y % 2 * 2 + 1):
+                row[first::4] = [band] * len(range(first, columns, 4))
+        across = (y - center_y) ** 2
+        if across <= radius * radius:
+            for x in range(max(0, int(center_x - radius)), min(columns, int(center_x + radius) + 2)):
+                if (x - center_x) ** 2 + across <= radius * radius:
+                    row[x] = disc
         rows.append(tuple(row))
     return Picture(width, height, tuple(rows), transparent)
 
@@ -85,9 +88,9 @@ def draw(seed: str, width: int, height: int, *, transparent: bool = False, revea
 @lru_cache(maxsize=64)
 def render(seed: str, width: int, height: int, output_format: str, transparent: bool, reveal: float = 1.0) -> bytes:
     """The picture for `seed` as a file in `output_format` (`png`, `jpeg` or `webp`)."""
+    if output_format == "webp":
+        return encode_webp(width, height, _colors(seed)[2], alpha=transparent)
     picture = draw(seed, width, height, transparent=transparent and output_format != "jpeg", reveal=reveal)
     if output_format == "jpeg":
         return encode_jpeg(width, height, [[color[:3] for color in row] for row in picture.blocks])
-    if output_format == "webp":
-        return encode_webp(width, height, _colors(seed)[2], alpha=transparent)
     return encode_png(width, height, picture.pixel_rows(), alpha=picture.alpha)
