@@ -2,7 +2,7 @@
 
 Run: `python benchmarks/run.py` (`--quick` for fewer repeats, `--only NAME` for
 some rows, `--processes N` for the median of N fresh processes in the per-call
-and stream rows). Every figure is a median over repeated rounds; each ratio divides
+and stream rows: 3 unless told). Every figure is a median over repeated rounds; each ratio divides
 a figure by its floor, measured in the same process and run, rounds
 interleaved so that a busy machine slows both alike. Targets (issue 7) are
 printed beside the figures with a pass or FAIL mark.
@@ -905,9 +905,10 @@ def main() -> None:
     parser.add_argument(
         "--processes",
         type=int,
-        default=1,
+        default=3,
         metavar="N",
-        help=f"measure the rows {', '.join(SPREAD)} in N fresh processes and show the median one (odd N is best)",
+        help=f"measure the rows {', '.join(SPREAD)} in N fresh processes and show the median one "
+        "(default 3; odd N is best; 1 measures them in this process)",
     )
     parser.add_argument("--rows-json", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
