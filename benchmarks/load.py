@@ -11,19 +11,20 @@ import time
 
 import httpx2
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 from fakeopenai import FakeOpenAI
 
 LONG = " ".join(f"w{i}" for i in range(400))
-HELLO = [{"role": "user", "content": "Hello"}]
+HELLO: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello"}]
 
 
 async def one(client: openai.AsyncOpenAI, stream: bool) -> int:
     """Make one request; the number of characters received."""
     if not stream:
-        reply = await client.chat.completions.create(model="gpt-4o", messages=HELLO)  # type: ignore[arg-type]
+        reply = await client.chat.completions.create(model="gpt-4o", messages=HELLO)
         return len(reply.choices[0].message.content or "")
-    chunks = await client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stream=True)  # type: ignore[arg-type]
+    chunks = await client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stream=True)
     return sum([len(c.choices[0].delta.content or "") async for c in chunks if c.choices])
 
 

@@ -98,7 +98,8 @@ def median_pair(
     """
     measured()
     floor()
-    figures, floors = [], []
+    figures: list[float] = []
+    floors: list[float] = []
     for _ in range(rounds):
         between()
         for action, out in ((measured, figures), (floor, floors)):
@@ -593,7 +594,7 @@ def bench_cassette(*, quick: bool) -> dict[int, tuple[float, float, float]]:
     times over, and the median kept, so that both sizes meet the same load.
     """
     sys.path.insert(0, str(Path(__file__).parent))
-    cassettes = importlib.import_module("bench_cassette")
+    cassettes: Any = importlib.import_module("bench_cassette")
     turns = 1 if quick else 3
     if quick:
         cassettes.LOAD_REPEATS, cassettes.ANSWER_REPEATS, cassettes.HTTP_REPEATS = 3, 300, 60
@@ -658,9 +659,9 @@ def bench_memory_use(fake: FakeOpenAI, *, requests: int) -> dict[str, int]:
 def bench_openai_responses(answer: Canned, stream: Canned, events: list[Any], *, calls: int, rounds: int) -> list[Row]:
     """openai-responses: its respx router answers the call with the same JSON, and streams the same chunks."""
     try:
-        import openai_responses
+        import openai_responses  # type: ignore[import-not-found, unused-ignore]
         from openai.types.chat import ChatCompletionChunk
-        from openai_responses.streaming import EventStream
+        from openai_responses.streaming import EventStream  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         return [Row("openai-responses (respx)", "not installed", target=f"to measure it: {ENABLE_ALTERNATIVES}")]
     if httpx.__name__ != "httpx":
@@ -670,7 +671,7 @@ def bench_openai_responses(answer: Canned, stream: Canned, events: list[Any], *,
     mock = openai_responses.OpenAIMock(base_url=base_url)
     chunks = [ChatCompletionChunk.model_validate(e) for e in events if e != "[DONE]"]
 
-    class Chunks(EventStream):  # type: ignore[type-arg]
+    class Chunks(EventStream):  # type: ignore[misc, type-arg, unused-ignore]
         def generate(self) -> Iterator[ChatCompletionChunk]:
             yield from chunks
 

@@ -1,4 +1,4 @@
-"""The package type-checks under `mypy --strict` and passes `ruff`."""
+"""The package (and the benchmarks beside it) type-checks under `mypy --strict` and passes `ruff`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_mypy_strict() -> None:
-    result = run("mypy", "--no-incremental", "fakeopenai")
+    result = run("mypy", "--no-incremental", "fakeopenai", "benchmarks")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
