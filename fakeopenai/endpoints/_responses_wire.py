@@ -224,9 +224,12 @@ def _message_item(
     content: list[dict[str, Any]] = []
     if turn.content is not None or turn.refusal is None:
         text = turn.content or ""
-        pieces = _pieces(request, list(turn.chunks) if turn.chunks is not None else split_into_chunks(text))
-        rendered.pieces[(index, 0)] = pieces
-        logprobs = [entry for _, entries in pieces for entry in entries]
+        logprobs: list[dict[str, Any]] = []
+        if turn.chunks is not None or _LOGPROBS in (request.get("include") or []):
+            # Else a stream (if any: most answers are never streamed) cuts the text itself, as `_part_events` does.
+            pieces = _pieces(request, list(turn.chunks) if turn.chunks is not None else split_into_chunks(text))
+            rendered.pieces[(index, 0)] = pieces
+            logprobs = [entry for _, entries in pieces for entry in entries]
         content.append({"type": "output_text", "annotations": [], "logprobs": logprobs, "text": text})
     if turn.refusal is not None:
         content.append({"type": "refusal", "refusal": turn.refusal})
