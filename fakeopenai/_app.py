@@ -60,6 +60,22 @@ def mask_key(key: str) -> str:
     return f"{key[:3]}{'*' * (len(key) - 7)}{key[-4:]}"
 
 
+class PacedBody:
+    """A response body whose chunks may wait (latency, pacing, a stall, a live upstream): keep it off event loops."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = chunks
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._chunks)
+
+    def close(self) -> None:
+        """Close the chunks' iterator, as WSGI asks of a server."""
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
+
+
 class App:
     """The fake OpenAI API as a WSGI application over one `State`."""
 
@@ -97,7 +113,9 @@ class App:
         else:
             body = to_wsgi(response, start_response, headers)
         if call is not None and call.delivery is not None:
-            return call.delivery.wrap(body, streaming=streaming, wake=self.state.wake)
+            return PacedBody(call.delivery.wrap(body, streaming=streaming, wake=self.state.wake))
+        if isinstance(response, EventStream) and response.live:
+            return PacedBody(body)
         return body
 
     def _guarded(self, body: Iterable[bytes]) -> Iterator[bytes]:

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from types import ModuleType
 from typing import Any
 
-from ._app import App
+from ._app import App, PacedBody
 from ._incoming import Incoming
 from ._server import DropConnection, serving
 
@@ -47,7 +47,12 @@ def _incoming(request: Any, content: bytes) -> Incoming:
 
 
 class _Exchange:
-    """One request run through the app: its status, headers, and body chunks as they come."""
+    """One request run through the app: its status, headers, and body chunks as they come.
+
+    Making one runs the app up to its answer (which waits only while a cassette records);
+    a body that is not `complete` comes in chunks, which wait for time to pass only if it
+    is `paced` (latency, pacing, stalls, a live upstream).
+    """
 
     def __init__(self, app: App, incoming: Incoming) -> None:
         self.status = 500
@@ -59,13 +64,17 @@ class _Exchange:
 
         with serving():
             self._result = app.respond(incoming, start_response)
-            self.complete = type(self._result) is list  # rendered whole, with its Content-Length
-            if self.complete:
-                self.first = b"".join(self._result)
-                self._chunks: Iterator[bytes] = iter(())
-            else:
-                self._chunks = iter(self._result)
+        self.complete = type(self._result) is list  # rendered whole, with its Content-Length
+        self.paced = isinstance(self._result, PacedBody)
+        self.first = b"".join(self._result) if self.complete else b""
+        self._chunks: Iterator[bytes] = iter(()) if self.complete else iter(self._result)
+
+    def start(self) -> _Exchange:
+        """Fetch the first chunk of a body that is not complete; the exchange itself."""
+        if not self.complete:
+            with serving():
                 self.first = next((chunk for chunk in self._chunks if chunk), b"")
+        return self
 
     def rest(self) -> Iterator[bytes]:
         """The chunks after the first."""
@@ -119,7 +128,7 @@ def _transport_classes(httpx: ModuleType) -> tuple[type[Any], type[Any]]:
 
         def handle_request(self, request: Any) -> Any:
             try:
-                exchange = _Exchange(self._app, _incoming(request, request.read()))
+                exchange = _Exchange(self._app, _incoming(request, request.read())).start()
             except DropConnection:
                 raise dropped(request) from None
             if exchange.complete:
@@ -136,9 +145,10 @@ def _transport_classes(httpx: ModuleType) -> tuple[type[Any], type[Any]]:
         async def __aiter__(self) -> AsyncIterator[bytes]:
             if self._exchange.first:
                 yield self._exchange.first
+            paced = self._exchange.paced
             while True:
                 try:
-                    chunk = await _in_thread(next, self._rest, None)
+                    chunk = await _in_thread(next, self._rest, None) if paced else next(self._rest, None)
                 except DropConnection:
                     raise dropped(self._request) from None
                 if chunk is None:
@@ -149,7 +159,9 @@ def _transport_classes(httpx: ModuleType) -> tuple[type[Any], type[Any]]:
             self._exchange.close()
 
     class AsyncMemoryTransport(httpx.AsyncBaseTransport):  # type: ignore[misc, name-defined]
-        """Answers requests from the fake's app; the app runs in a worker thread, off the event loop."""
+        """Answers requests from the fake's app: on the event loop up to the answer (CPU work, which a
+        worker thread would do under the same GIL, at the price of two thread switches), and in a
+        worker thread wherever it may wait: a body's latency or pacing, or a cassette recording."""
 
         def __init__(self, app: App) -> None:
             self._app = app
@@ -157,7 +169,14 @@ def _transport_classes(httpx: ModuleType) -> tuple[type[Any], type[Any]]:
         async def handle_async_request(self, request: Any) -> Any:
             incoming = _incoming(request, await request.aread())
             try:
-                exchange = await _in_thread(_Exchange, self._app, incoming)
+                if _answers_at_once(self._app):
+                    exchange = _Exchange(self._app, incoming)
+                    if exchange.paced:
+                        await _in_thread(exchange.start)
+                    else:
+                        exchange.start()
+                else:
+                    exchange = await _in_thread(lambda: _Exchange(self._app, incoming).start())
             except DropConnection:
                 raise dropped(request) from None
             if exchange.complete:
@@ -167,6 +186,15 @@ def _transport_classes(httpx: ModuleType) -> tuple[type[Any], type[Any]]:
             return httpx.Response(exchange.status, headers=exchange.headers, stream=AsyncStream(exchange, request))
 
     return MemoryTransport, AsyncMemoryTransport
+
+
+def _answers_at_once(app: App) -> bool:
+    """Whether the app answers without waiting on anything but the CPU: no cassette that may call the upstream.
+
+    Scripted `when=` predicates are the test's own code, and run where the request does.
+    """
+    tape = app.state.tape
+    return tape is None or not tape.records
 
 
 async def _in_thread(function: Callable[..., Any], *args: Any) -> Any:

@@ -130,6 +130,11 @@ class Cassette:
         self._client: httpx.Client | None = None
 
     @property
+    def records(self) -> bool:
+        """Whether a request it has no answer for goes on to the upstream and is recorded."""
+        return self._records
+
+    @property
     def interactions(self) -> tuple[Interaction, ...]:
         """The interactions loaded from the file."""
         return self._loaded

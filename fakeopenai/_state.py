@@ -40,6 +40,10 @@ def _no_dispatch(method: str, path: str, body: Any) -> tuple[int, Any]:
 class Tape(Protocol):
     """Answers from recorded sessions (a cassette), consulted after scripts and before the simulator."""
 
+    @property
+    def records(self) -> bool:
+        """Whether a request may go on to a real upstream, so that answering it waits on the network."""
+
     def answer(self, ctx: Context) -> Response | None:
         """The recorded (or freshly recorded) answer, or None to let the simulator answer.
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import Any
 
 import httpx
 import httpx2
@@ -55,6 +59,67 @@ def test_async_client_and_streams(fake_openai: FakeOpenAI) -> None:
         return whole.choices[0].message.content or "", streamed
 
     assert asyncio.run(main()) == ("a b c", "a b c")
+
+
+async def ticks_while(call: Awaitable[Any]) -> tuple[Any, int]:
+    """The call's result, and how often a 10 ms ticker ran on the event loop while it waited."""
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    try:
+        return await call, ticks
+    finally:
+        ticker.cancel()
+
+
+def test_async_memory_clients_answer_on_the_event_loop(fake_openai: FakeOpenAI) -> None:
+    threads: list[int] = []
+    fake_openai.chat.respond_with_message("here", when=lambda request: threads.append(threading.get_ident()) or True)
+
+    async def main() -> str | None:
+        client = fake_openai.async_client(memory=True)
+        reply = await client.chat.completions.create(model="gpt-4o", messages=HELLO)  # type: ignore[arg-type]
+        return reply.choices[0].message.content
+
+    assert asyncio.run(main()) == "here"
+    assert threads == [threading.get_ident()], "answered on the loop's thread: no hop to a worker and back"
+
+
+def test_async_memory_clients_wait_off_the_event_loop(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    async def ask() -> tuple[str | None, int]:
+        client = fake_openai.async_client(memory=True)
+        call = client.chat.completions.create(model="gpt-4o", messages=HELLO)  # type: ignore[arg-type]
+        reply, ticks = await ticks_while(call)
+        return reply.choices[0].message.content, ticks
+
+    async def stream() -> tuple[str, int]:
+        client = fake_openai.async_client(memory=True)
+
+        async def read() -> str:
+            chunks = await client.chat.completions.create(model="gpt-4o", messages=HELLO, stream=True)  # type: ignore[arg-type]
+            return "".join([c.choices[0].delta.content or "" async for c in chunks if c.choices])
+
+        return await ticks_while(read())
+
+    fake_openai.chat.respond_with_message("late", delay=0.3)
+    late, late_ticks = asyncio.run(ask())
+    fake_openai.chat.respond_with_message("a b c", chunks=["a", " b", " c"], event_delay=0.1)
+    paced, paced_ticks = asyncio.run(stream())
+    with FakeOpenAI() as upstream:
+        upstream.chat.respond_with_message("recorded", delay=0.3)
+        cassette = tmp_path / "slow.yaml"
+        with fake_openai.use_cassette(
+            cassette, record_mode="once", upstream=upstream.base_url, upstream_api_key="sk-up"
+        ):
+            recorded, recorded_ticks = asyncio.run(ask())
+    assert (late, paced, recorded) == ("late", "a b c", "recorded")
+    assert min(late_ticks, paced_ticks, recorded_ticks) >= 10, "the event loop ran on while the answers waited"
 
 
 def test_dropped_connections_and_cut_streams_look_like_network_errors(fake_openai: FakeOpenAI) -> None:
