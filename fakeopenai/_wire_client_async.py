@@ -1,19 +1,21 @@
-"""The async twin of `_wire_client`: the same lean HTTP/1.1 transport, over anyio (tested under asyncio and trio).
+"""The async twin of `_wire_client`: the same lean HTTP/1.1 transport, under asyncio and trio.
 
 It shares the sans-IO parts with the sync transport (the head parser, the chunk
 decoder, the failure rules) and drives them with awaits: what `_wire_client`'s
-docstring says of the sync one holds here too. Timeouts are anyio cancel scopes
-around each send and receive; the pool is a plain list, as one transport lives
-on one event loop.
+docstring says of the sync one holds here too. Its connections are asyncio's own
+protocol where asyncio runs (`_wire_client_asyncio`), else anyio's streams, with
+timeouts as anyio cancel scopes around each send and receive; the pool is a plain
+list, as one transport lives on one event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import socket
 from collections.abc import AsyncIterator
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 import anyio.abc
@@ -43,6 +45,16 @@ from ._wire_client import (
     _take,
     _WouldBlock,
 )
+from ._wire_client_asyncio import AsyncioConnection
+
+
+def _on_asyncio() -> bool:
+    """Whether this task runs on an asyncio event loop (else trio, through anyio)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _os_error(exc: anyio.BrokenResourceError | anyio.ClosedResourceError) -> OSError:
@@ -51,8 +63,24 @@ def _os_error(exc: anyio.BrokenResourceError | anyio.ClosedResourceError) -> OSE
     return cause if isinstance(cause, OSError) else OSError(str(exc) or "The connection is closed.")
 
 
+class _Conn(Protocol):
+    """What the transport needs of a connection: anyio's (`_AsyncConnection`), or asyncio's own."""
+
+    buffer: bytearray
+    generation: int
+    timeout: float | None
+    reused: bool
+    draining: bool
+
+    def idle_and_open(self) -> bool: ...
+    async def recv(self, size: int) -> bytes: ...
+    async def fill(self) -> bool: ...
+    async def send(self, data: bytes, timeout: float | None) -> None: ...
+    async def close(self) -> None: ...
+
+
 class _AsyncConnection:
-    """One TCP connection and the bytes read from it but not consumed yet."""
+    """One TCP connection and the bytes read from it but not consumed yet, on anyio (any event loop)."""
 
     __slots__ = ("buffer", "draining", "generation", "reused", "stream", "timeout")
 
@@ -107,7 +135,7 @@ class _AsyncConnection:
         await anyio.aclose_forcefully(self.stream)
 
 
-async def _read_head(conn: _AsyncConnection) -> _Head:
+async def _read_head(conn: _Conn) -> _Head:
     """The next response head, read from the connection as far as needed."""
     buf = conn.buffer
     searched = 0
@@ -118,7 +146,7 @@ async def _read_head(conn: _AsyncConnection) -> _Head:
     return _Head(buf, end)
 
 
-async def _send(conn: _AsyncConnection, head: bytes, body: list[bytes] | Any, timeout: float | None) -> bool:
+async def _send(conn: _Conn, head: bytes, body: list[bytes] | Any, timeout: float | None) -> bool:
     """Write the request: one send for a small body, the chunked coding for a streamed one.
 
     True if the whole request went out in that one send.
@@ -153,7 +181,7 @@ class _Body:
 
     __slots__ = ("conn", "decoder", "expected", "remaining")
 
-    def __init__(self, conn: _AsyncConnection, length: int) -> None:
+    def __init__(self, conn: _Conn, length: int) -> None:
         self.conn = conn
         self.remaining = self.expected = length
         self.decoder = _ChunkDecoder() if length == _CHUNKED else None
@@ -204,10 +232,10 @@ def _async_socket_transport_class(httpx: ModuleType) -> type[Any]:
     class AsyncSocketStream(httpx.AsyncByteStream):  # type: ignore[misc, name-defined]
         """A response body read from the connection as the caller iterates; the connection is reused after it."""
 
-        _conn: _AsyncConnection | None
+        _conn: _Conn | None
 
         def __init__(
-            self, pool: AsyncSocketTransport, conn: _AsyncConnection, request: Any, length: int, keep_alive: bool
+            self, pool: AsyncSocketTransport, conn: _Conn, request: Any, length: int, keep_alive: bool
         ) -> None:
             self._pool, self._request, self._keep_alive = pool, request, keep_alive
             self._conn = conn
@@ -249,7 +277,7 @@ def _async_socket_transport_class(httpx: ModuleType) -> type[Any]:
                 else:
                     await conn.close()
 
-        async def _finish(self, conn: _AsyncConnection) -> bool:
+        async def _finish(self, conn: _Conn) -> bool:
             """Read the rest of the body from what has arrived or arrives at once; whether it ended."""
             conn.draining = True
             left = _DRAIN_LIMIT
@@ -275,7 +303,7 @@ def _async_socket_transport_class(httpx: ModuleType) -> type[Any]:
 
         def __init__(self, host: str, port: int) -> None:
             self._host, self._port = host, port
-            self._idle: list[_AsyncConnection] = []
+            self._idle: list[_Conn] = []
             self._generation = 0  # aclose() starts a new one: connections from before it are never pooled again
 
         async def handle_async_request(self, request: Any) -> Any:
@@ -292,7 +320,7 @@ def _async_socket_transport_class(httpx: ModuleType) -> type[Any]:
                 return await self._exchange(conn, request, head, body, timeouts)
 
         async def _exchange(
-            self, conn: _AsyncConnection, request: Any, head: bytes, body: list[bytes] | Any, timeouts: Any
+            self, conn: _Conn, request: Any, head: bytes, body: list[bytes] | Any, timeouts: Any
         ) -> Any:
             write_error: OSError | None = None
             single = unsent = False
@@ -329,7 +357,7 @@ def _async_socket_transport_class(httpx: ModuleType) -> type[Any]:
                 stream = AsyncSocketStream(self, conn, request, length, keep_alive)
             return httpx.Response(parsed.status, headers=parsed.headers, stream=stream, extensions=extensions)
 
-        async def _checkout(self, request: Any, connect_timeout: float | None) -> _AsyncConnection:
+        async def _checkout(self, request: Any, connect_timeout: float | None) -> _Conn:
             idle = self._idle
             while idle:
                 conn = idle.pop()
@@ -338,8 +366,10 @@ def _async_socket_transport_class(httpx: ModuleType) -> type[Any]:
                 await conn.close()
             return await self._connect(request, connect_timeout)
 
-        async def _connect(self, request: Any, connect_timeout: float | None) -> _AsyncConnection:
+        async def _connect(self, request: Any, connect_timeout: float | None) -> _Conn:
             try:
+                if _on_asyncio():
+                    return await AsyncioConnection.open(self._host, self._port, self._generation, connect_timeout)
                 with anyio.fail_after(connect_timeout):
                     stream = await anyio.connect_tcp(self._host, self._port)
             except TimeoutError as exc:
@@ -355,7 +385,7 @@ def _async_socket_transport_class(httpx: ModuleType) -> type[Any]:
                 raise httpx.ConnectError(str(exc), request=request) from exc
             return _AsyncConnection(stream, self._generation)
 
-        async def release(self, conn: _AsyncConnection, keep_alive: bool) -> None:
+        async def release(self, conn: _Conn, keep_alive: bool) -> None:
             """Put a connection whose response was read completely back in the pool, or close it."""
             if keep_alive and not conn.buffer:
                 conn.reused = True
