@@ -20,6 +20,7 @@ Markdown, so it pastes into docs/performance.md as it is.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import importlib
 import json
@@ -286,6 +287,48 @@ def bench_call(fake: FakeOpenAI, make_client: Callable[[], openai.OpenAI], *, ca
         return median_pair(clients.call, lambda: create(floor), calls=calls, rounds=rounds, between=next_test)
     finally:
         clients.close()
+        fake.reset()
+
+
+def bench_async_call(
+    fake: FakeOpenAI, make_client: Callable[[], openai.AsyncOpenAI], *, calls: int, rounds: int
+) -> Pair:
+    """`bench_call` for an `openai.AsyncOpenAI` client, on one asyncio event loop; the floor is async too."""
+
+    async def handler(request: Any) -> Any:
+        return httpx.Response(200, headers=answer.headers, content=answer.body)
+
+    async def create_async(client: openai.AsyncOpenAI) -> Any:
+        return await client.chat.completions.create(model="gpt-4o", messages=HELLO)  # type: ignore[arg-type]
+
+    async def timed(client: openai.AsyncOpenAI) -> float:
+        began = time.perf_counter()
+        for _ in range(calls):
+            await create_async(client)
+        return (time.perf_counter() - began) / calls
+
+    async def measure() -> Pair:
+        client = make_client()
+        http_client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+        floor = openai.AsyncOpenAI(base_url=client.base_url, api_key="sk-floor", http_client=http_client, max_retries=0)
+        await create_async(floor)
+        figures, floors = [], []
+        for _ in range(rounds):
+            fake.reset()  # as the fixture resets between tests, and each test makes its own client
+            fake.chat.respond_with_message(ANSWER, always=True)
+            await client.close()
+            client = make_client()
+            await create_async(client)
+            figures.append(await timed(client))
+            floors.append(await timed(floor))
+        await client.close()
+        ratio = statistics.median(f / g for f, g in zip(figures, floors, strict=True))
+        return Pair(statistics.median(figures), statistics.median(floors), ratio)
+
+    answer = canned(fake)
+    try:
+        return asyncio.run(measure())
+    finally:
         fake.reset()
 
 
@@ -753,6 +796,16 @@ def rows_no_socket(fake: FakeOpenAI, s: Settings) -> list[Row]:
     return [against("chat.completions.create, non-streaming, no-socket", *pair, limit=1.15)]
 
 
+def rows_async(fake: FakeOpenAI, s: Settings) -> list[Row]:
+    kwargs = {"calls": s.calls, "rounds": s.rounds}
+    socket = bench_async_call(fake, lambda: fake.async_client(max_retries=0), **kwargs)
+    memory = bench_async_call(fake, lambda: fake.async_client(memory=True, max_retries=0), **kwargs)
+    return [
+        against("the same call from `openai.AsyncOpenAI`, socket (`fake.async_client()`)", *socket, limit=1.5),
+        against("the same call from `openai.AsyncOpenAI`, no-socket", *memory, limit=1.15),
+    ]
+
+
 def rows_stream(fake: FakeOpenAI, s: Settings) -> list[Row]:
     pair = bench_stream(fake, rounds=s.stream_rounds)
     return [against("1,000-chunk stream, time to last chunk, socket", *pair, limit=1.5)]
@@ -825,6 +878,7 @@ def rows_alternatives(fake: FakeOpenAI, s: Settings) -> list[Row]:
 SECTIONS: dict[str, Callable[[FakeOpenAI, Settings], list[Row]]] = {
     "socket": rows_socket,
     "no-socket": rows_no_socket,
+    "async": rows_async,
     "stream": rows_stream,
     "no-socket-stream": rows_no_socket_stream,
     "fixture": rows_fixture,
@@ -835,7 +889,7 @@ SECTIONS: dict[str, Callable[[FakeOpenAI, Settings], list[Row]]] = {
     "alternatives": rows_alternatives,
 }
 
-SPREAD = ("socket", "no-socket", "stream", "no-socket-stream")
+SPREAD = ("socket", "no-socket", "async", "stream", "no-socket-stream")
 """The rows `--processes` measures in several fresh processes: a process's luck (memory layout, hash seed, where
 the system runs the server thread) moves them by a few hundredths, more than the rounds within one process do."""
 
