@@ -737,7 +737,7 @@ def bench_openai_responses(answer: Canned, stream: Canned, events: list[Any], *,
 def bench_httpserver(answer: Canned, stream: Canned, events: list[Any], *, calls: int, rounds: int) -> list[Row]:
     """pytest-httpserver: its werkzeug server on 127.0.0.1 serves the same JSON and SSE bytes."""
     try:
-        from pytest_httpserver import HTTPServer
+        from pytest_httpserver import HTTPServer  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         return [Row("pytest-httpserver (werkzeug)", "not installed", target=f"to measure it: {ENABLE_ALTERNATIVES}")]
     server = HTTPServer(host="127.0.0.1", port=0)
