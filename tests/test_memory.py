@@ -119,7 +119,9 @@ def test_async_memory_clients_wait_off_the_event_loop(fake_openai: FakeOpenAI, t
         ):
             recorded, recorded_ticks = asyncio.run(ask())
     assert (late, paced, recorded) == ("late", "a b c", "recorded")
-    assert min(late_ticks, paced_ticks, recorded_ticks) >= 10, "the event loop ran on while the answers waited"
+    assert min(late_ticks, paced_ticks, recorded_ticks) >= 5, (
+        "the event loop ran on while the answers waited (a blocked one ticks once at most)"
+    )
 
 
 def test_dropped_connections_and_cut_streams_look_like_network_errors(fake_openai: FakeOpenAI) -> None:
