@@ -43,7 +43,10 @@ class AsyncioConnection(asyncio.Protocol):
     async def open(cls, host: str, port: int, generation: int, timeout: float | None) -> AsyncioConnection:
         """A connection to `host:port` (asyncio sets TCP_NODELAY on it); TimeoutError or OSError if none."""
         loop = asyncio.get_running_loop()
-        _, conn = await asyncio.wait_for(loop.create_connection(lambda: cls(generation), host, port), timeout)
+        try:
+            _, conn = await asyncio.wait_for(loop.create_connection(lambda: cls(generation), host, port), timeout)
+        except asyncio.TimeoutError as exc:  # not the built-in TimeoutError before Python 3.11
+            raise TimeoutError("timed out") from exc
         return conn
 
     # --- asyncio's calls ---
