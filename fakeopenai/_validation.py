@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
@@ -22,7 +23,10 @@ from ._validation_kinds import UploadedFile
 from ._validation_wording import Problem, problem
 
 if TYPE_CHECKING:
-    from importlib.resources.abc import Traversable
+    if sys.version_info >= (3, 11):
+        from importlib.resources.abc import Traversable
+    else:
+        from importlib.abc import Traversable
 
 __all__ = ["Problem", "UploadedFile", "has_schema", "validate_body"]
 
@@ -56,7 +60,7 @@ _OPERATION = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)*")
 
 
 def _schema_file(operation: str) -> Traversable:
-    return resources.files(__package__ or "fakeopenai").joinpath("schemas", f"{operation}.json")
+    return resources.files(__package__ or "fakeopenai").joinpath("schemas").joinpath(f"{operation}.json")
 
 
 @cache
