@@ -82,6 +82,12 @@ class Pair(NamedTuple):
     floor: float
     ratio: float
 
+    @classmethod
+    def of(cls, figures: list[float], floors: list[float]) -> Pair:
+        """The medians of the rounds' figures and floors, and the median of the rounds' own ratios."""
+        ratio = statistics.median(f / g for f, g in zip(figures, floors, strict=True))
+        return cls(statistics.median(figures), statistics.median(floors), ratio)
+
 
 def median_pair(
     measured: Callable[[], Any],
@@ -108,8 +114,7 @@ def median_pair(
             for _ in range(calls):
                 action()
             out.append((time.perf_counter() - began) / calls)
-    ratio = statistics.median(f / g for f, g in zip(figures, floors, strict=True))
-    return Pair(statistics.median(figures), statistics.median(floors), ratio)
+    return Pair.of(figures, floors)
 
 
 class Canned(NamedTuple):
@@ -312,7 +317,8 @@ def bench_async_call(
         http_client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
         floor = openai.AsyncOpenAI(base_url=client.base_url, api_key="sk-floor", http_client=http_client, max_retries=0)
         await create_async(floor)
-        figures, floors = [], []
+        figures: list[float] = []
+        floors: list[float] = []
         for _ in range(rounds):
             fake.reset()  # as the fixture resets between tests, and each test makes its own client
             fake.chat.respond_with_message(ANSWER, always=True)
@@ -322,8 +328,7 @@ def bench_async_call(
             figures.append(await timed(client))
             floors.append(await timed(floor))
         await client.close()
-        ratio = statistics.median(f / g for f, g in zip(figures, floors, strict=True))
-        return Pair(statistics.median(figures), statistics.median(floors), ratio)
+        return Pair.of(figures, floors)
 
     answer = canned(fake)
     try:
