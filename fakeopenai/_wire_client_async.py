@@ -220,7 +220,7 @@ def make_async_socket_transport(httpx: ModuleType, host: str, port: int) -> Any:
     """An async transport for `httpx` (the `httpx` or the `httpx2` package) sending every request to `host:port`.
 
     The twin of `make_socket_transport`: HTTP/1.1 over keep-alive TCP connections, without
-    httpcore, under asyncio or trio (through anyio).
+    httpcore, under asyncio (on its own protocol) or trio (through anyio).
     """
     return _async_socket_transport_class(httpx)(host, port)
 
@@ -299,7 +299,7 @@ def _async_socket_transport_class(httpx: ModuleType) -> type[Any]:
                 await conn.close()
 
     class AsyncSocketTransport(httpx.AsyncBaseTransport):  # type: ignore[misc, name-defined]
-        """HTTP/1.1 to the fake's server over pooled keep-alive TCP connections, on anyio."""
+        """HTTP/1.1 to the fake's server over pooled keep-alive TCP connections, on asyncio or anyio."""
 
         def __init__(self, host: str, port: int) -> None:
             self._host, self._port = host, port
