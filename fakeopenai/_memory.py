@@ -131,10 +131,8 @@ def _transport_classes(httpx: ModuleType) -> tuple[type[Any], type[Any]]:
                 exchange = _Exchange(self._app, _incoming(request, request.read())).start()
             except DropConnection:
                 raise dropped(request) from None
-            if exchange.complete:
-                return httpx.Response(
-                    exchange.status, headers=exchange.headers, stream=httpx.ByteStream(exchange.first)
-                )
+            if exchange.complete:  # read at once, as any in-memory transport's answer is: no stream to iterate
+                return httpx.Response(exchange.status, headers=exchange.headers, content=exchange.first)
             return httpx.Response(exchange.status, headers=exchange.headers, stream=SyncStream(exchange, request))
 
     class AsyncStream(httpx.AsyncByteStream):  # type: ignore[misc, name-defined]
@@ -179,10 +177,8 @@ def _transport_classes(httpx: ModuleType) -> tuple[type[Any], type[Any]]:
                     exchange = await _in_thread(lambda: _Exchange(self._app, incoming).start())
             except DropConnection:
                 raise dropped(request) from None
-            if exchange.complete:
-                return httpx.Response(
-                    exchange.status, headers=exchange.headers, stream=httpx.ByteStream(exchange.first)
-                )
+            if exchange.complete:  # read at once, as any in-memory transport's answer is: no stream to iterate
+                return httpx.Response(exchange.status, headers=exchange.headers, content=exchange.first)
             return httpx.Response(exchange.status, headers=exchange.headers, stream=AsyncStream(exchange, request))
 
     return MemoryTransport, AsyncMemoryTransport
