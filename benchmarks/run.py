@@ -2,7 +2,8 @@
 
 Run: `python benchmarks/run.py` (`--quick` for fewer repeats, `--only NAME` for
 some rows, `--processes N` for the median of N fresh processes in the per-call
-and stream rows: 3 unless told). Every figure is a median over repeated rounds; each ratio divides
+and stream rows: 3 unless told; `--together` starts them at once, as `pytest -n N` starts
+its workers). Every figure is a median over repeated rounds; each ratio divides
 a figure by its floor, measured in the same process and run, rounds
 interleaved so that a busy machine slows both alike. Targets (issue 7) are
 printed beside the figures with a pass or FAIL mark.
@@ -899,26 +900,40 @@ SPREAD = ("socket", "no-socket", "async", "stream", "no-socket-stream")
 the system runs the server thread) moves them by a few hundredths, more than the rounds within one process do."""
 
 
-def in_processes(name: str, processes: int, quick: bool) -> list[Row]:
+def in_processes(name: str, processes: int, quick: bool, *, together: bool = False) -> list[Row]:
     """Section `name` measured in `processes` fresh processes; for each row, the process with the median ratio.
 
-    The row's label says how many processes ran and the range of their ratios.
+    The processes run one after another, or with `together` all at once, as `pytest -n N` runs its
+    workers. The row's label says how many processes ran, and how, and the range of their ratios.
     """
     command = [sys.executable, __file__, "--only", name, "--rows-json", *(["--quick"] if quick else [])]
-    runs = []
-    for _ in range(processes):
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise RuntimeError(f"a benchmark process failed:\n{done.stderr}")
-        runs.append([Row(**fields) for fields in json.loads(done.stdout)])
+    runs = [[Row(**fields) for fields in json.loads(output)] for output in outputs(command, processes, together)]
     combined = []
+    how = f"{processes} processes at once" if together else f"{processes} processes"
     for measured in zip(*runs, strict=True):
         ranked = sorted(measured, key=lambda row: row.ratio if row.ratio is not None else 0.0)
-        middle = ranked[(len(ranked) - 1) // 2]
+        middle = ranked[len(ranked) // 2]  # of an even number, the higher of the middle two
         low, high = ranked[0].ratio, ranked[-1].ratio
-        spread = f"; {processes} processes: {low:.2f}–{high:.2f}×" if low is not None and high is not None else ""
+        spread = f"; {how}: {low:.2f}–{high:.2f}×" if low is not None and high is not None else ""
         combined.append(Row(**{**asdict(middle), "measure": f"{middle.measure} (median{spread})"}))
     return combined
+
+
+def outputs(command: list[str], processes: int, together: bool) -> list[str]:
+    """What `processes` runs of `command` print: one after another, or all started at once."""
+
+    def start() -> subprocess.Popen[str]:
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def finished(process: subprocess.Popen[str]) -> str:
+        out, err = process.communicate()
+        if process.returncode != 0:
+            raise RuntimeError(f"a benchmark process failed:\n{err}")
+        return out
+
+    if together:
+        return [finished(process) for process in [start() for _ in range(processes)]]
+    return [finished(start()) for _ in range(processes)]
 
 
 FLOORS = """\
@@ -970,6 +985,12 @@ def main() -> None:
         help=f"measure the rows {', '.join(SPREAD)} in N fresh processes and show the median one "
         "(default 3; odd N is best; 1 measures them in this process)",
     )
+    parser.add_argument(
+        "--together",
+        action="store_true",
+        help="start those N processes at once, as `pytest -n N` runs its workers, rather than one after "
+        "another: each then shares the machine with the others, as in a parallel test run",
+    )
     parser.add_argument("--rows-json", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--only",
@@ -998,7 +1019,11 @@ def main() -> None:
         for name in SECTIONS:
             if name in names:
                 spread = args.processes > 1 and name in SPREAD
-                rows = in_processes(name, args.processes, args.quick) if spread else SECTIONS[name](fake, settings)
+                rows = (
+                    in_processes(name, args.processes, args.quick, together=args.together)
+                    if spread
+                    else SECTIONS[name](fake, settings)
+                )
                 for row in rows:
                     print("| " + " | ".join(row.cells()) + " |", flush=True)
     print()
