@@ -44,11 +44,12 @@ from types import ModuleType
 from typing import Any, NamedTuple
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 from fakeopenai import MEMORY_BASE_URL, FakeOpenAI
 from fakeopenai._wire_client import make_socket_transport
 
-HELLO = [{"role": "user", "content": "Hello"}]
+HELLO: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello"}]
 ANSWER = "Hello! How can I help you today?"
 ENABLE_ALTERNATIVES = "bash benchmarks/setup-alternatives.sh, then .bench-venv/bin/python benchmarks/run.py"
 
@@ -141,12 +142,12 @@ def mock_client(canned: Canned, base_url: str) -> openai.OpenAI:
 
 def create(client: openai.OpenAI) -> Any:
     """The call every per-call row makes."""
-    return client.chat.completions.create(model="gpt-4o", messages=HELLO)  # type: ignore[arg-type]
+    return client.chat.completions.create(model="gpt-4o", messages=HELLO)
 
 
 def consume(client: openai.OpenAI) -> int:
     """Stream an answer to its last chunk; the number of chunks."""
-    stream = client.chat.completions.create(model="gpt-4o", messages=HELLO, stream=True)  # type: ignore[arg-type]
+    stream = client.chat.completions.create(model="gpt-4o", messages=HELLO, stream=True)
     return sum(1 for _ in stream)
 
 
@@ -305,7 +306,7 @@ def bench_async_call(
         return httpx.Response(200, headers=answer.headers, content=answer.body)
 
     async def create_async(client: openai.AsyncOpenAI) -> Any:
-        return await client.chat.completions.create(model="gpt-4o", messages=HELLO)  # type: ignore[arg-type]
+        return await client.chat.completions.create(model="gpt-4o", messages=HELLO)
 
     async def timed(client: openai.AsyncOpenAI) -> float:
         began = time.perf_counter()
