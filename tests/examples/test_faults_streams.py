@@ -1,6 +1,5 @@
 import time
 
-import httpx
 import openai
 
 from fakeopenai import FakeOpenAI
@@ -43,7 +42,7 @@ def test_a_stream_cut_mid_way_is_started_again(fake_openai: FakeOpenAI) -> None:
 # --8<-- [start:stall]
 def stream_until_silence(question: str, patience: float) -> tuple[str, bool]:
     """Stream the answer; give up when nothing arrives for `patience` seconds. The text, and whether it is whole."""
-    client = openai.OpenAI(max_retries=0, timeout=httpx.Timeout(30.0, read=patience))
+    client = openai.OpenAI(max_retries=0, timeout=openai.Timeout(30.0, read=patience))
     pieces = []
     try:
         stream = client.chat.completions.create(
