@@ -16,6 +16,9 @@ from fakeopenai import FakeOpenAI
 from fakeopenai._errors import ConfigurationError
 from fakeopenai.endpoints._evals_similarity import METRICS
 
+# openai 3.63 deprecates the Evals API (its shutdown was set for 2026-11-30); the fake still serves code that calls it.
+pytestmark = pytest.mark.filterwarnings("ignore:The Evals API is deprecated:DeprecationWarning")
+
 ITEM_SCHEMA = {
     "type": "object",
     "properties": {"question": {"type": "string"}, "answer": {"type": "string"}},

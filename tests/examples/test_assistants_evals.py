@@ -1,6 +1,9 @@
 import openai
+import pytest
 
 from fakeopenai import FakeOpenAI
+
+pytestmark = pytest.mark.filterwarnings("ignore:The Evals API is deprecated:DeprecationWarning")
 
 # --8<-- [start:code]
 QUESTIONS = [
