@@ -124,8 +124,13 @@ def test_row(row: Row, pytest_args: list[str]) -> tuple[bool, str]:
     if run(install, log) != 0:
         return False, f"install failed; see {log}"
     started = time.monotonic()
-    code = run([str(python), "-m", "pytest", "-n", "2", "-p", "no:cacheprovider", "--deselect", GENERATOR_TEST, *pytest_args], log)
-    lines = [line for line in log.read_text(encoding="utf-8").splitlines() if re.search(r"\b(passed|failed|error)", line)]
+    code = run(
+        [str(python), "-m", "pytest", "-n", "2", "-p", "no:cacheprovider", "--deselect", GENERATOR_TEST, *pytest_args],
+        log,
+    )
+    lines = [
+        line for line in log.read_text(encoding="utf-8").splitlines() if re.search(r"\b(passed|failed|error)", line)
+    ]
     summary = lines[-1].strip("= ") if lines else f"exit {code}"
     return code == 0, f"{summary} [{time.monotonic() - started:.0f} s] ({versions(python)})"
 
@@ -143,7 +148,7 @@ def refresh_constraints() -> int:
         [str(python), "-m", "pip", "freeze", "--exclude-editable"], capture_output=True, text=True, check=True
     ).stdout
     header = (
-        "# The versions the README's commands and CI install: `pip install -c constraints.txt -e \".[test]\"`.\n"
+        '# The versions the README\'s commands and CI install: `pip install -c constraints.txt -e ".[test]"`.\n'
         "# Refreshed on purpose with `python scripts/compat.py --refresh-constraints`, then the whole suite;\n"
         f"# made with Python {sys.version_info.major}.{sys.version_info.minor}.\n"
     )
@@ -165,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         unknown = set(args.only) - {row.name for row in selected}
         if unknown:
-            parser.error(f"unknown row(s) {', '.join(sorted(unknown))}; the rows are {', '.join(r.name for r in selected)}")
+            parser.error(
+                f"unknown row(s) {', '.join(sorted(unknown))}; the rows are {', '.join(r.name for r in selected)}"
+            )
         selected = [row for row in selected if row.name in args.only]
     failed = 0
     for row in selected:
