@@ -30,6 +30,7 @@ through pip as configured on this machine and nothing else.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import subprocess
 import sys
@@ -45,6 +46,8 @@ OLDEST_OPENAI_3 = "3.0.0"
 """The oldest supported release of the SDK line built on httpx2."""
 OLDEST_OPENAI_2 = "2.0.0"
 """The oldest supported release of the SDK line built on httpx."""
+OPENAI_3_RAISES = {"anyio": "4.10.0"}
+"""Lower bounds of ours that the oldest openai 3.x raises: what it requires itself."""
 CORE = ("werkzeug", "jsonschema", "pydantic", "vcrpy", "httpx", "anyio", "pyyaml", "detect-secrets")
 """The runtime dependencies whose lower bounds the `oldest` rows install."""
 TEST_CORE = ("pytest", "pytest-xdist", "pytest-asyncio")
@@ -62,26 +65,29 @@ class Row:
     upgrade: bool = False
 
 
-def lower_bounds(names: tuple[str, ...]) -> list[str]:
-    """`name==X` for each `name>=X` that pyproject declares, in its dependencies or its test extras."""
+def lower_bounds(names: tuple[str, ...], raised: dict[str, str] | None = None) -> list[str]:
+    """`name==X` for each `name>=X` that pyproject declares, in its dependencies or its test extras.
+
+    `raised` names the bounds an SDK release raises above ours (openai 3.0 needs anyio 4.10, say).
+    """
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     pins = []
     for name in names:
         match = re.search(rf'"{re.escape(name)}(?:\[[^\]]*\])?>=([0-9][^",;]*)"', text, re.IGNORECASE)
         if match is None:
             raise SystemExit(f"pyproject.toml declares no lower bound for {name}.")
-        pins.append(f"{name}=={match.group(1)}")
+        pins.append(f"{name}=={(raised or {}).get(name, match.group(1))}")
     return pins
 
 
 def rows() -> list[Row]:
     """Every row of the matrix."""
-    oldest = tuple(lower_bounds(CORE + TEST_CORE))
+    oldest = (*CORE, *TEST_CORE)
     return [
         Row("newest", ("openai",), upgrade=True),
         Row("newest-openai2", ("openai<3",), upgrade=True),
-        Row("oldest", (*oldest, f"openai=={OLDEST_OPENAI_3}")),
-        Row("oldest-openai2", (*oldest, f"openai=={OLDEST_OPENAI_2}")),
+        Row("oldest", (*lower_bounds(oldest, OPENAI_3_RAISES), f"openai=={OLDEST_OPENAI_3}")),
+        Row("oldest-openai2", (*lower_bounds(oldest), f"openai=={OLDEST_OPENAI_2}")),
     ]
 
 
@@ -135,13 +141,25 @@ def test_row(row: Row, pytest_args: list[str]) -> tuple[bool, str]:
     return code == 0, f"{summary} [{time.monotonic() - started:.0f} s] ({versions(python)})"
 
 
+def schema_generator_pins() -> list[str]:
+    """`openai==X` and `pydantic==Y`: the versions that generated the shipped schemas, which the constraints keep."""
+    schema = json.loads((ROOT / "fakeopenai" / "schemas" / "chat.completions.create.json").read_text(encoding="utf-8"))
+    return [
+        f"{name}=={version}" for name, version in re.findall(r"(openai|pydantic) ([0-9][^,\s]*)", schema["x-generator"])
+    ]
+
+
 def refresh_constraints() -> int:
-    """Rewrite constraints.txt from a fresh install of the newest releases pyproject allows."""
+    """Rewrite constraints.txt from a fresh install of the newest releases pyproject allows.
+
+    openai and pydantic stay at the versions that generated the shipped schemas
+    (regenerate them first, with `python scripts/generate_schemas.py`, to move them).
+    """
     log = VENVS / "constraints.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text("", encoding="utf-8")
     python = make_venv("constraints", log)
-    if run([str(python), "-m", "pip", "install", "--quiet", "-e", ".[test]"], log) != 0:
+    if run([str(python), "-m", "pip", "install", "--quiet", "-e", ".[test]", *schema_generator_pins()], log) != 0:
         print(f"install failed; see {log}", file=sys.stderr)
         return 1
     frozen = subprocess.run(
