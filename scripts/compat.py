@@ -46,8 +46,6 @@ OLDEST_OPENAI_3 = "3.0.0"
 """The oldest supported release of the SDK line built on httpx2."""
 OLDEST_OPENAI_2 = "2.0.0"
 """The oldest supported release of the SDK line built on httpx."""
-OPENAI_3_RAISES = {"anyio": "4.10.0"}
-"""Lower bounds of ours that the oldest openai 3.x raises: what it requires itself."""
 CORE = ("werkzeug", "jsonschema", "pydantic", "vcrpy", "httpx", "anyio", "pyyaml", "detect-secrets")
 """The runtime dependencies whose lower bounds the `oldest` rows install."""
 TEST_CORE = ("pytest", "pytest-xdist", "pytest-asyncio")
@@ -65,18 +63,15 @@ class Row:
     upgrade: bool = False
 
 
-def lower_bounds(names: tuple[str, ...], raised: dict[str, str] | None = None) -> list[str]:
-    """`name==X` for each `name>=X` that pyproject declares, in its dependencies or its test extras.
-
-    `raised` names the bounds an SDK release raises above ours (openai 3.0 needs anyio 4.10, say).
-    """
+def lower_bounds(names: tuple[str, ...]) -> list[str]:
+    """`name==X` for each `name>=X` that pyproject declares, in its dependencies or its test extras."""
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     pins = []
     for name in names:
         match = re.search(rf'"{re.escape(name)}(?:\[[^\]]*\])?>=([0-9][^",;]*)"', text, re.IGNORECASE)
         if match is None:
             raise SystemExit(f"pyproject.toml declares no lower bound for {name}.")
-        pins.append(f"{name}=={(raised or {}).get(name, match.group(1))}")
+        pins.append(f"{name}=={match.group(1)}")
     return pins
 
 
@@ -86,7 +81,7 @@ def rows() -> list[Row]:
     return [
         Row("newest", ("openai",), upgrade=True),
         Row("newest-openai2", ("openai<3",), upgrade=True),
-        Row("oldest", (*lower_bounds(oldest, OPENAI_3_RAISES), f"openai=={OLDEST_OPENAI_3}")),
+        Row("oldest", (*lower_bounds(oldest), f"openai=={OLDEST_OPENAI_3}")),
         Row("oldest-openai2", (*lower_bounds(oldest), f"openai=={OLDEST_OPENAI_2}")),
     ]
 
