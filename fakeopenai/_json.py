@@ -1,4 +1,5 @@
-"""JSON sent by clients, parsed with a bound on nesting so that no later step recurses too deeply."""
+"""JSON sent by clients, parsed as strictly as the API parses it, with a bound on nesting so that no later step
+recurses too deeply."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ class TooDeeplyNested(ValueError):
 
 
 def loads(data: str | bytes) -> Any:
-    """`json.loads`, raising `ValueError` (`TooDeeplyNested`) for documents nested deeper than `MAX_JSON_DEPTH`.
+    """`json.loads`, raising `ValueError` for `NaN`, `Infinity` and `-Infinity` (Python's extensions, which are not
+    JSON and which the API refuses) and (`TooDeeplyNested`) for documents nested deeper than `MAX_JSON_DEPTH`.
 
     Python's parser and every recursive walk after it (validation, cassette
     matching, serialization) raise `RecursionError` somewhere below a thousand
@@ -26,7 +28,8 @@ def loads(data: str | bytes) -> Any:
     try:
         value = _whole_object(data) if isinstance(data, str) else _NOT_PARSED
         if value is _NOT_PARSED:
-            value = json.loads(data)
+            text = data if isinstance(data, str) else data.decode(json.detect_encoding(data), "surrogatepass")
+            value = _DECODER.decode(text)
     except RecursionError:
         raise TooDeeplyNested(_message()) from None
     openings = data.count(b"[") + data.count(b"{") if isinstance(data, bytes) else data.count("[") + data.count("{")
@@ -35,8 +38,13 @@ def loads(data: str | bytes) -> Any:
     return value
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON value.")
+
+
 _NOT_PARSED = object()
-_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_DECODER = json.JSONDecoder(parse_constant=_not_json)
+_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
 
 
 def _whole_object(text: str) -> Any:

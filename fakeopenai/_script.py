@@ -76,6 +76,10 @@ class Fault:
     param: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        for name, value in self.headers.items():
+            _check_header(name, value)
+
     def to_error(self) -> ApiError:
         """The `ApiError` this fault answers with."""
         return error_for_status(
@@ -84,6 +88,31 @@ class Fault:
 
 
 Answer = Message | Fault
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FRAMING_HEADERS = frozenset(
+    ("content-length", "transfer-encoding", "connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade")
+)
+_FORBIDDEN_IN_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]")
+
+
+def _check_header(name: object, value: object) -> None:
+    """Refuse a scripted header the server could not send as it is: a bad name or value, or one that frames."""
+    if not isinstance(name, str) or _TOKEN.fullmatch(name) is None:
+        raise ConfigurationError(
+            f"The scripted header name {name!r} is not a valid HTTP header name: use letters, digits and "
+            "!#$%&'*+-.^_`|~ only, with no spaces, colons or line breaks."
+        )
+    if name.lower() in _FRAMING_HEADERS:
+        raise ConfigurationError(
+            f"The scripted header {name!r} cannot be set: the server writes the message framing and connection "
+            "headers itself. Remove it from the script's headers."
+        )
+    if _FORBIDDEN_IN_VALUE.search(str(value)):
+        raise ConfigurationError(
+            f"The value of the scripted header {name!r} contains a line break, another control character or a "
+            f"character beyond Latin-1, which an HTTP header cannot carry: {str(value)[:100]!r}. Remove it."
+        )
 
 
 @dataclass(frozen=True)

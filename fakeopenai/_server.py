@@ -8,8 +8,15 @@ cleanly), and never exits the process when its port is taken.
 werkzeug's development handler closes every connection and spends about
 300 µs per request in `http.server`'s header parsing; this one parses the
 request head directly into the `Incoming` the app reads, with no WSGI environ
-in between, and answers through WSGI's `start_response` and body iterable
-(chunked request bodies go through werkzeug's own `DechunkedInput`).
+in between, and answers through WSGI's `start_response` and body iterable.
+
+Framing is strict, as RFC 9112 asks of a server: a request with both
+Content-Length and Transfer-Encoding, a transfer coding other than `chunked`,
+or a header name that is not an HTTP token is refused and its connection
+closed; chunked bodies are decoded by `ChunkedBody`, whose reads are bounded.
+At most `MAX_CONNECTIONS` connections are served at once: when a new one
+comes, the oldest connection still waiting for a request head makes room, and
+a request head must arrive whole within `HEAD_TIMEOUT_SECONDS`.
 """
 
 from __future__ import annotations
@@ -17,16 +24,20 @@ from __future__ import annotations
 import errno
 import io
 import json
+import queue
+import re
 import socket
 import socketserver
 import threading
+import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from typing import IO, Any, NamedTuple, cast
 from urllib.parse import unquote_to_bytes
 
+from ._chunked import ChunkedBody
 from ._errors import ConfigurationError
-from ._incoming import Body, Incoming
+from ._incoming import Incoming
 
 Responder = Callable[[Incoming, Callable[..., Any]], Iterable[bytes]]
 """Answers one request as the app's `respond` does: it calls WSGI's `start_response`, returns the body's chunks."""
@@ -37,14 +48,20 @@ MAX_HEAD_BYTES = 64 * 1024
 """Request line plus headers above this size are refused with 431."""
 IDLE_TIMEOUT_SECONDS = 60.0
 """A connection that sends nothing for this long is closed (slow clients included)."""
+HEAD_TIMEOUT_SECONDS = 10.0
+"""A request head must arrive whole within this long of its first byte, or its connection is closed."""
+MAX_CONNECTIONS = 256
+"""Connections served at once; beyond it the oldest connection waiting for a request head is closed."""
 
 _DRAIN_LIMIT = 1 << 20
+_BACKLOG = 4096  # connections the system queues until they are accepted: room for a burst
 _REASONS = {
     100: "Continue",
     200: "OK",
     400: "Bad Request",
     413: "Payload Too Large",
     431: "Request Header Fields Too Large",
+    501: "Not Implemented",
     505: "HTTP Version Not Supported",
 }
 
@@ -113,9 +130,17 @@ _LOWERCASE: dict[str, str] = {}
 """Well-formed header names seen lately, and their lowercase form."""
 
 
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+"""An HTTP token (RFC 9110 §5.6.2): what a header name must be."""
+
+
 def _lowercase(name: str) -> str:
-    if not name or name != name.strip():
-        raise _FramingError(400, "Malformed HTTP header line.")
+    if _TOKEN.fullmatch(name) is None:
+        raise _FramingError(
+            400,
+            "Malformed HTTP header line: a header name must be a token, with no spaces, controls or separators "
+            "such as ( ) / : ; < = > ? @ [ ] { }.",
+        )
     if len(_LOWERCASE) >= 1024:
         _LOWERCASE.clear()
     lower = _LOWERCASE[name] = name.lower()
@@ -142,12 +167,32 @@ class _FramingError(Exception):
         self.status = status
 
 
+_WAITING = 0.0
+_BUSY = -1.0
+_CLOSED = -2.0
+
+
+class _Slot:
+    """One connection's place among those served: `state` is `_WAITING` for a request head's first byte, the
+    time that byte came while the head arrives, or `_BUSY` once the request is the app's."""
+
+    __slots__ = ("sock", "state")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.state = _WAITING
+
+
 class _Handler(socketserver.StreamRequestHandler):
     """Serves the requests of one connection, one after another."""
 
     server: _Server
     disable_nagle_algorithm = True
     timeout = IDLE_TIMEOUT_SECONDS
+
+    def __init__(self, request: socket.socket, client_address: Any, server: _Server, slot: _Slot) -> None:
+        self.slot = slot
+        super().__init__(request, client_address, server)
 
     def handle(self) -> None:
         with _SERVING:
@@ -159,6 +204,11 @@ class _Handler(socketserver.StreamRequestHandler):
 
     def _serve_one(self) -> bool:
         """Serve one request; False when the connection should close."""
+        slot = self.slot
+        slot.state = _WAITING
+        if not cast(io.BufferedReader, self.rfile).peek(1):
+            return False
+        slot.state = time.monotonic()
         try:
             head = self._read_head()
         except _FramingError as error:
@@ -166,29 +216,30 @@ class _Handler(socketserver.StreamRequestHandler):
             return False
         if head is None:
             return False
+        slot.state = _BUSY
         headers = head.headers
         keep_alive = head.version == "HTTP/1.1" and "close" not in headers.get("connection", "").lower()
-        body: Body
-        if "chunked" in headers.get("transfer-encoding", "").lower():
-            from werkzeug.serving import DechunkedInput  # imported on first use: werkzeug takes ~20 ms to import
-
-            body = DechunkedInput(cast(Any, self.rfile))
-            bounded = None
-        else:
+        body: _BoundedInput | ChunkedBody
+        coding = headers.get("transfer-encoding")
+        if coding is None:
             declared = headers.get("content-length") or "0"
             if not (declared.isascii() and declared.isdigit()):  # int() would take "+5", " 5" and "1_0"
                 self._send_error(400, "Invalid Content-Length header.")
                 return False
-            body = bounded = _BoundedInput(cast(IO[bytes], self.rfile), int(declared))
+            body = _BoundedInput(cast(IO[bytes], self.rfile), int(declared))
+        else:
+            refusal = _refuse_transfer_coding(coding, "content-length" in headers, head.version)
+            if refusal is not None:
+                self._send_error(*refusal)
+                return False
+            body = ChunkedBody(cast(IO[bytes], self.rfile))
         if headers.get("expect", "").lower() == "100-continue":
             self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         incoming = Incoming(head.method, head.path, head.query, headers, body)
         close_requested = self._run_app(incoming)
         if close_requested or not keep_alive:
             return False
-        if bounded is None:
-            return _drain(body)
-        return bounded.drain()
+        return body.drain()
 
     def _read_head(self) -> _Head | None:
         line = self.rfile.readline(MAX_HEAD_BYTES + 1)
@@ -239,8 +290,10 @@ class _Handler(socketserver.StreamRequestHandler):
             size += len(line)
             if size > MAX_HEAD_BYTES:
                 raise _FramingError(431, f"The request headers are larger than {MAX_HEAD_BYTES} bytes.")
-            if line in (b"\r\n", b"\n", b""):
+            if line in (b"\r\n", b"\n"):
                 return lines
+            if not line.endswith(b"\n"):
+                raise _FramingError(400, "The connection ended before the request head did; send the whole head.")
             lines.append(line.decode("latin-1").rstrip("\r\n"))
 
     def _run_app(self, incoming: Incoming) -> bool:
@@ -272,6 +325,25 @@ class _Handler(socketserver.StreamRequestHandler):
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
         )
         self.wfile.write(head.encode("latin-1") + body)
+
+
+def _refuse_transfer_coding(coding: str, sized: bool, version: str) -> tuple[int, str] | None:
+    """The status and message refusing a request's Transfer-Encoding (RFC 9112 §6); None if it is `chunked`."""
+    if sized:
+        return 400, (
+            "A request cannot have both a Content-Length and a Transfer-Encoding header; send only one of them."
+        )
+    if version == "HTTP/1.0":
+        return 400, "An HTTP/1.0 request cannot have a Transfer-Encoding header; send a Content-Length header instead."
+    codings = [part.strip().lower() for part in coding.split(",")]
+    if codings == ["chunked"]:
+        return None
+    if codings[-1] != "chunked" or "chunked" in codings[:-1]:
+        return 400, "A request's Transfer-Encoding must end in chunked, applied once; send Transfer-Encoding: chunked."
+    return 501, (
+        "The only transfer coding this server accepts is chunked; send Transfer-Encoding: chunked alone, "
+        "or a Content-Length header."
+    )
 
 
 class _Reply:
@@ -313,46 +385,125 @@ class _Reply:
         lines = [f"HTTP/1.1 {self.status}"]
         sized = False
         for name, value in self.headers:
-            lines.append(f"{name}: {value}")
             lower = name.lower()
             if lower == "content-length":
+                if sized:
+                    continue
                 sized = True
             elif lower == "connection":
                 self.close = True
+            elif lower == "transfer-encoding":
+                continue  # the server chunks the response itself when there is no length
+            lines.append(f"{name}: {value}")
         if not sized:
             self.chunked = True
             lines.append("Transfer-Encoding: chunked")
         self.sent = True
         lines.append("\r\n")
-        return "\r\n".join(lines).encode("latin-1")
+        text = "\r\n".join(lines)
+        if text.count("\n") != len(lines) or text.count("\r") != len(lines) or "\x00" in text:
+            status = lines[0] if _BREAKS.search(lines[0]) is None else "HTTP/1.1 500 Internal Server Error"
+            text = "\r\n".join([status, *(line for line in lines[1:-1] if _sendable(line)), "\r\n"])
+        return text.encode("latin-1")
 
 
-class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
-    daemon_threads = True
-    block_on_close = False
+_BREAKS = re.compile(r"[\r\n\x00]")
+
+
+def _sendable(line: str) -> bool:
+    """Whether a header line holds no line break or NUL, and its name is a token: nothing it could inject."""
+    name, colon, value = line.partition(": ")
+    return bool(colon) and _TOKEN.fullmatch(name) is not None and _BREAKS.search(value) is None
+
+
+class _Server(socketserver.TCPServer):
     allow_reuse_address = False
-    request_queue_size = 1024
+    request_queue_size = _BACKLOG
 
     def __init__(self, listener: socket.socket, app: Responder, error_body: ErrorBody) -> None:
-        super().__init__(listener.getsockname(), _Handler, bind_and_activate=False)
+        super().__init__(listener.getsockname(), cast(Any, _Handler), bind_and_activate=False)
         self.socket.close()
         self.socket = listener
         self.app = app
         self.error_body = error_body
+        self.slots: dict[socket.socket, _Slot] = {}
+        """The connections being served, oldest first."""
+        self.lock = threading.Lock()
+        self._next_sweep = 0.0
+        self._connections: queue.SimpleQueue[tuple[_Slot, Any] | None] = queue.SimpleQueue()
+        self._workers = 0
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Connection-level errors are the client's business; the server goes on."""
 
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Hand a new connection to a worker thread, making room for it if `MAX_CONNECTIONS` are served.
 
-def _drain(stream: Any) -> bool:
-    """Read a chunked body to its end; False if it is too long to bother."""
-    left = _DRAIN_LIMIT
-    while left > 0:
-        chunk = stream.read(65536)
-        if not chunk:
-            return True
-        left -= len(chunk)
-    return False
+        Workers are started as connections need them (up to `MAX_CONNECTIONS`) and kept: starting a thread
+        per connection would make accepting slow enough for a flood of connections to hold up everyone.
+        """
+        slot = _Slot(request)
+        with self.lock:
+            admitted = len(self.slots) < MAX_CONNECTIONS or self._close_oldest_waiting()
+            if admitted:  # else every connection is in the middle of a request
+                self.slots[request] = slot
+                grow = len(self.slots) > self._workers
+                self._workers += grow
+        if not admitted:
+            self.shutdown_request(request)
+            return
+        if grow:
+            threading.Thread(target=self._work, name="fakeopenai-connection", daemon=True).start()
+        self._connections.put((slot, client_address))
+
+    def _work(self) -> None:
+        while (item := self._connections.get()) is not None:
+            slot, client_address = item
+            try:
+                if slot.state != _CLOSED:
+                    _Handler(slot.sock, client_address, self, slot)
+            except Exception:  # noqa: BLE001
+                self.handle_error(slot.sock, client_address)
+            finally:
+                with self.lock:
+                    self.slots.pop(slot.sock, None)
+                self.shutdown_request(slot.sock)
+
+    def server_close(self) -> None:
+        """Stop listening, and end the workers once their connections end."""
+        super().server_close()
+        with self.lock:
+            workers, self._workers = self._workers, 0
+        for _ in range(workers):
+            self._connections.put(None)
+
+    def _close_oldest_waiting(self) -> bool:
+        """Close the oldest connection waiting for a request head; False if none is waiting (call with the lock)."""
+        for sock, slot in self.slots.items():
+            if slot.state >= 0:
+                _evict(self.slots.pop(sock))
+                return True
+        return False
+
+    def service_actions(self) -> None:
+        """Close connections whose request head has taken more than `HEAD_TIMEOUT_SECONDS` (checked each second)."""
+        now = time.monotonic()
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + 1.0
+        with self.lock:
+            late = [sock for sock, slot in self.slots.items() if 0 < slot.state < now - HEAD_TIMEOUT_SECONDS]
+            for sock in late:
+                _evict(self.slots.pop(sock))
+
+
+def _evict(slot: _Slot) -> None:
+    """End a connection's reads: its thread, blocked on the next request head, sees the end and closes it."""
+    slot.state = _CLOSED
+    try:
+        slot.sock.shutdown(socket.SHUT_RD)
+    except OSError:
+        pass
 
 
 def _plain_error(status: int, message: str) -> bytes:
@@ -413,7 +564,7 @@ def _bind(host: str, port: int) -> socket.socket:
     listener = socket.socket(family, socket.SOCK_STREAM)
     try:
         listener.bind((host, port))
-        listener.listen(1024)
+        listener.listen(_BACKLOG)
     except OSError as exc:
         listener.close()
         if exc.errno == errno.EADDRINUSE:
