@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import io
 import json
 import random
@@ -10,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from ._errors import ApiError, ConfigurationError, error_for_status
+from ._hosts import HostCheck
 from ._http import EventStream, JsonResponse, Response, StartResponse, to_wsgi
 from ._incoming import Body, Incoming
 from ._journal import Call, EventLog
@@ -23,6 +25,7 @@ from ._server import DropConnection
 from ._state import Context, State
 from ._validation import Problem, has_schema, validate_body
 from .endpoints import Route, all_routes
+from .endpoints.control import ROUTES as CONTROL_ROUTES
 
 _NO_KEY = (
     "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth "
@@ -37,6 +40,8 @@ _BAD_JSON = (
     "correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble "
     "figuring out how to fix this, please contact us through our help center at help.openai.com.)"
 )
+_GUARDED_CONTROL = frozenset(route.operation for route in CONTROL_ROUTES) - {"fakeopenai.control.health"}
+"""The control routes that need the control token (or API key); the health check reveals and changes nothing."""
 
 
 class _Refusal(Exception):
@@ -84,16 +89,26 @@ class App:
         state.dispatch = self.internal_request
         self.routes = list(routes if routes is not None else all_routes())
         self.router = Router(self.routes)
+        self.hosts = HostCheck()
+        """The `Host` headers answered over the network (`respond_from_network`), against DNS rebinding."""
+        self.control_token: str | None = None
+        """The bearer token the control API (`/_fakeopenai/`) needs; when None, the API key if one is set."""
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         return self.respond(Incoming.from_environ(environ), start_response)
 
-    def respond(self, incoming: Incoming, start_response: StartResponse) -> Iterable[bytes]:
+    def respond_from_network(self, incoming: Incoming, start_response: StartResponse) -> Iterable[bytes]:
+        """`respond` to a request that came over a socket: one for a host the server does not answer to gets 421."""
+        return self.respond(incoming, start_response, self.hosts)
+
+    def respond(
+        self, incoming: Incoming, start_response: StartResponse, hosts: HostCheck | None = None
+    ) -> Iterable[bytes]:
         """Answer one request the WSGI way: call `start_response`, return the body's chunks."""
         headers = [("x-request-id", f"req_{_REQUEST_IDS.getrandbits(128):032x}"), ("openai-version", "2020-10-01")]
         call: Call[Any] | None = None
         try:
-            call, response = self._answer(incoming)
+            call, response = self._answer(incoming, hosts)
         except Exception as exc:  # noqa: BLE001 - anything raised must reach the test, not kill the server
             self.state.record_error(exc)
             response = error_for_status(500)
@@ -127,7 +142,7 @@ class App:
         except Exception as exc:  # noqa: BLE001
             self.state.record_error(exc)
 
-    def _answer(self, incoming: Incoming) -> tuple[Call[Any], Response]:
+    def _answer(self, incoming: Incoming, hosts: HostCheck | None) -> tuple[Call[Any], Response]:
         method, path, request_headers = incoming.method, incoming.path, incoming.headers
         query = dict(parse_qsl(incoming.query_string, keep_blank_values=True)) if incoming.query_string else {}
         route, path_args = self.router.match(method, path)
@@ -142,7 +157,12 @@ class App:
             request=view_type({}),
         )
         try:
-            if (route is None or route.auth) and not incoming.internal:
+            if hosts is not None and not hosts.allows(request_headers.get("host")):
+                _drain(incoming.body)
+                raise _Refusal(_misdirected(request_headers["host"]))
+            if route is not None and route.operation in _GUARDED_CONTROL:
+                self._authenticate_control(request_headers)
+            elif (route is None or route.auth) and not incoming.internal:
                 self._authenticate(request_headers)
             if route is None:
                 _drain(incoming.body)
@@ -220,6 +240,24 @@ class App:
                 )
             )
 
+    def _authenticate_control(self, headers: Mapping[str, str]) -> None:
+        token = self.control_token
+        needs = "control token" if token is not None else "API key (--api-key)"
+        token = token if token is not None else self.state.settings.api_key
+        if token is None:
+            return
+        scheme, _, given = headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+            raise _Refusal(
+                ApiError(
+                    401,
+                    f"The control API (/_fakeopenai/) needs the server's {needs}: send it as "
+                    f"'Authorization: Bearer …'. `fakeopenai serve` prints a control token it made up when it "
+                    "starts beyond loopback, or takes one from --control-token or FAKEOPENAI_CONTROL_TOKEN.",
+                    code="invalid_control_token",
+                )
+            )
+
     def _body(self, incoming: Incoming, route: Route) -> tuple[bytes, Any]:
         """The raw body and its parsed form."""
         if route.body == "none":
@@ -282,6 +320,15 @@ def _scripted_fault(ctx: Context, route: Route) -> Response | None:
             f"{entry.describe()} cannot answer {route.operation}: only errors can be scripted for it."
         )
     return entry.answer.to_error()
+
+
+def _misdirected(host: str) -> ApiError:
+    return ApiError(
+        421,
+        f"This server does not answer to the host {host!r} (the Host header). If clients reach it by that name, "
+        "start it with --allowed-host NAME; this check keeps web pages from reaching it through DNS rebinding.",
+        code="misdirected_request",
+    )
 
 
 def _too_large(limit: int) -> ApiError:

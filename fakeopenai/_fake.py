@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, Any
 from ._app import App, framing_error_body
 from ._cassette import Redactor
 from ._errors import ServerError, UnmetExpectations
+from ._hosts import HostCheck
 from ._memory import MEMORY_BASE_URL, make_transports
 from ._recording import DEFAULT_UPSTREAM, Cassette, RecordMode, upstream_key_from
 from ._report import build_report
 from ._requests import ChatRequest, RequestView
 from ._scripting import Scripting
+from ._secrets import Secret
 from ._server import LoopbackServer
 from ._state import Settings, State
 from ._wire_client import make_socket_transport
@@ -102,7 +104,8 @@ class FakeOpenAI(Scripting[RequestView]):
         """Assistants runs: scripts that answer only runs; hold, advance, expire or fail them."""
         self.evals = EvalsScripting(self.state)
         """Evals and their runs: hold, advance or fail runs; read output items."""
-        self._server = LoopbackServer(self.app.respond, host, port, framing_error_body)
+        self.app.hosts = HostCheck((host,))
+        self._server = LoopbackServer(self.app.respond_from_network, host, port, framing_error_body)
         self._running = False
 
     @property
@@ -189,11 +192,14 @@ class FakeOpenAI(Scripting[RequestView]):
         The real key for recording is `upstream_api_key`, else `FAKEOPENAI_UPSTREAM_API_KEY`, else
         `OPENAI_API_KEY` unless it is the fake's own. What was recorded is saved when the block ends.
         """
+        __tracebackhide__ = True
+        key = Secret.of(upstream_api_key) or upstream_key_from(os.environ, self.api_key)
+        del upstream_api_key  # only the masked `key` stays in this frame, which a traceback may show
         cassette = Cassette(
             path,
             record_mode=record_mode,
             upstream=upstream,
-            upstream_api_key=upstream_api_key or upstream_key_from(os.environ, self.api_key),
+            upstream_api_key=key,
             match_ignore=match_ignore,
             allow_playback_repeats=allow_playback_repeats,
             redact=redact,
@@ -207,12 +213,23 @@ class FakeOpenAI(Scripting[RequestView]):
             cassette.save()
 
     def environ(self) -> dict[str, str]:
-        """The environment variables that point unmodified OpenAI clients at the fake."""
-        return {"OPENAI_BASE_URL": self.base_url, "OPENAI_API_KEY": self.api_key}
+        """The environment variables that point unmodified OpenAI clients at the fake, past any proxy.
+
+        `OPENAI_BASE_URL` and `OPENAI_API_KEY`; and `NO_PROXY` and `no_proxy` as they are now (either
+        one's value if the other is unset) with the fake's addresses added, so that a client behind
+        `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY` sends the fake's traffic to the fake, not to the proxy.
+        """
+        own = ["127.0.0.1", "localhost", "::1", self._server.host, self.url.removeprefix("http://")]
+        variables = {"OPENAI_BASE_URL": self.base_url, "OPENAI_API_KEY": self.api_key}
+        for name, other in (("NO_PROXY", "no_proxy"), ("no_proxy", "NO_PROXY")):
+            current = os.environ.get(name, os.environ.get(other, ""))
+            entries = [entry.strip() for entry in current.split(",") if entry.strip()]
+            variables[name] = ",".join(entries + [entry for entry in dict.fromkeys(own) if entry not in entries])
+        return variables
 
     @contextmanager
     def patched_environ(self) -> Iterator[None]:
-        """Set `OPENAI_BASE_URL` and `OPENAI_API_KEY` for the duration of the block."""
+        """Set the variables of `environ()` for the duration of the block, then restore them."""
         saved = {name: os.environ.get(name) for name in self.environ()}
         os.environ.update(self.environ())
         try:

@@ -17,14 +17,15 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, get_args
 from urllib.parse import urlencode
 
 from . import _cassette
-from ._cassette import CassetteError, Interaction, Redactor
+from ._cassette import CassetteError, Interaction, RecordingsLeftOut, Redactor
 from ._errors import ApiError
 from ._http import EventStream, RawResponse, Response, SseEvent
 from ._matching import MatchRules, RequestData, api_path, closest
+from ._secrets import MIN_KNOWN_LENGTH, Secret, clean_url, url_credentials, without_credentials
 from ._state import Context
 
 if TYPE_CHECKING:
@@ -67,13 +68,14 @@ def check_record_mode(value: object, where: str = "record_mode") -> RecordMode:
     raise ValueError(f"{where} {value!r} is not a record mode; use one of {valid}.")
 
 
-def upstream_key_from(environ: Mapping[str, str], fake_key: str | None = None) -> str | None:
+def upstream_key_from(environ: Mapping[str, str], fake_key: str | None = None) -> Secret | None:
     """The real API key: `FAKEOPENAI_UPSTREAM_API_KEY`, else `OPENAI_API_KEY` unless it is the fake's own."""
+    __tracebackhide__ = True
     explicit = environ.get(UPSTREAM_KEY_VARIABLE)
     if explicit:
-        return explicit
+        return Secret(explicit)
     key = environ.get("OPENAI_API_KEY")
-    return key if key and key != fake_key else None
+    return Secret(key) if key and key != fake_key else None
 
 
 class Cassette:
@@ -88,7 +90,7 @@ class Cassette:
         *,
         record_mode: RecordMode = "none",
         upstream: str = DEFAULT_UPSTREAM,
-        upstream_api_key: str | None = None,
+        upstream_api_key: str | Secret | None = None,
         match_ignore: Sequence[str] = (),
         allow_playback_repeats: bool = False,
         redact: Redactor | Sequence[Redactor] = (),
@@ -100,6 +102,8 @@ class Cassette:
         `fresh` says, for `once`, whether the file counts as new (recordable);
         by default, whether it is missing now.
         """
+        # Rebound first, so that a traceback through here shows the key and the upstream's user:password@ masked.
+        upstream_api_key, known, upstream = Secret.of(upstream_api_key), url_credentials(upstream), clean_url(upstream)
         self.path = Path(path)
         """Where the cassette is stored."""
         self.record_mode: RecordMode = check_record_mode(record_mode)
@@ -115,6 +119,7 @@ class Cassette:
         self.pacing = 1.0 if replay_pacing is True else float(replay_pacing or 0.0)
         """How replay paces recorded stream events: 0 at once, 1 as recorded, 0.5 twice as fast."""
         self._upstream_key = upstream_api_key
+        self._known = [*known, *([upstream_api_key] if upstream_api_key else [])]
         self._loaded: tuple[Interaction, ...] = _cassette.load(self.path)
         fresh = not self.path.exists() if fresh is None else fresh
         self._replays = self.record_mode != "all"
@@ -166,7 +171,8 @@ class Cassette:
             body = _cassette.redacted(body, self.redactors)
         method = ctx.call.method if ctx.call is not None else "POST"
         path = ctx.call.path if ctx.call is not None else ""
-        return RequestData(method.upper(), api_path(path), tuple(sorted(ctx.query.items())), body)
+        query = tuple(sorted(without_credentials(ctx.query.items())))
+        return RequestData(method.upper(), api_path(path), query, body)
 
     def _take(self, key: str) -> Interaction | None:
         numbers = self._index.get(key)
@@ -234,23 +240,29 @@ class Cassette:
             )
             call.unmatched = message
             return ApiError(401, message, code="upstream_api_key_missing")
+        if len(key) < MIN_KNOWN_LENGTH:
+            message = (
+                f"fakeopenai: cannot record {call.method} {call.path} into {self.path}: the real API key is "
+                f"{len(key)} character(s) long, and recording needs at least {MIN_KNOWN_LENGTH} characters, so that the key "
+                f"can be searched for before anything is written. Set {UPSTREAM_KEY_VARIABLE} to the real key."
+            )
+            call.unmatched = message
+            return ApiError(401, message, code="upstream_api_key_too_short")
         url = self._upstream_url(call.path, ctx.query)
         headers = {k: v for k, v in call.headers.items() if k.lower() not in _HOP_BY_HOP}
-        headers["authorization"] = f"Bearer {key}"
         import httpx  # imported on first use: only recording needs it, and it takes ~20 ms to import
 
         client = self._http()
         try:
-            response = client.send(
-                client.build_request(call.method, url, content=ctx.raw_body or None, headers=headers), stream=True
-            )
+            request = client.build_request(call.method, url, content=ctx.raw_body or None, headers=headers)
+            response = client.send(request, stream=True, auth=self._authorize)
         except httpx.HTTPError as exc:
             message = (
                 f"fakeopenai: the upstream {url} could not be reached while recording: {exc or type(exc).__name__}"
             )
             call.unmatched = message
             return ApiError(502, message, type="server_error", code="upstream_unreachable")
-        sent = {k: [v] for k, v in headers.items() if k != "authorization"}
+        sent = {k: [v] for k, v in headers.items()}
         content_type = response.headers.get("content-type", "")
         stream = content_type.split(";")[0].strip().lower() == "text/event-stream"
         if stream and response.status_code == 200:
@@ -329,6 +341,13 @@ class Cassette:
             event_times=times,
         )
 
+    def _authorize(self, request: httpx.Request) -> httpx.Request:
+        """The one place the real key is revealed: the Authorization header of the request sent upstream."""
+        __tracebackhide__ = True
+        if self._upstream_key is not None:
+            request.headers["authorization"] = "Bearer " + self._upstream_key.reveal()
+        return request
+
     def _keep(self, interaction: Interaction) -> None:
         with self._lock:
             self.recorded.append(interaction)
@@ -336,7 +355,8 @@ class Cassette:
     def _upstream_url(self, path: str, query: Mapping[str, str]) -> str:
         rest = path[3:] if path.startswith("/v1/") else path
         url = self.upstream + rest
-        return url + ("?" + urlencode(list(query.items())) if query else "")
+        kept = without_credentials(query.items())
+        return url + ("?" + urlencode(kept) if kept else "")
 
     def _http(self) -> httpx.Client:
         import httpx
@@ -348,12 +368,29 @@ class Cassette:
 
     # --- saving -------------------------------------------------------------------------------------------------
 
+    def _set_aside(
+        self, kept: list[Interaction], documents: dict[int, dict[str, Any]], damaged: CassetteError
+    ) -> NoReturn:
+        """Write the new recordings beside a cassette that cannot be read, which is left as it is, and say so."""
+        __tracebackhide__ = True
+        aside = self.path.with_name(f"{self.path.stem}.unsaved-{os.getpid()}{self.path.suffix}")
+        _cassette.write_atomically(aside, _cassette.dump_documents([documents[id(i)] for i in kept]))
+        with self._lock:
+            self.recorded = [i for i in self.recorded if id(i) not in documents]
+        raise CassetteError(
+            f"{damaged}\nThe {len(kept)} new recording(s) could not be merged into it and were written to {aside} "
+            "instead: once the cassette is mended or deleted, move them into it (or rename the file to its name)."
+        ) from None
+
     def save(self) -> bool:
         """Write what was recorded, merged with the file as it is now; True if the file was written.
 
         Nothing is written when nothing was recorded. Tests sharing the cassette
-        (even from other processes) never lose each other's recordings.
+        (even from other processes) never lose each other's recordings. A
+        recording that holds what looks like a credential is left out, the others
+        are written, and then `RecordingsLeftOut` names each one left out.
         """
+        __tracebackhide__ = True
         with self._lock:
             recorded = list(self.recorded)
             client, self._client = self._client, None
@@ -361,13 +398,38 @@ class Cassette:
             client.close()
         if not recorded:
             return False
-        with _cassette.locked(self.path):
-            on_disk = list(_cassette.parse(self.path.read_text("utf-8"), str(self.path))) if self.path.exists() else []
-            merged = self._merge(on_disk, recorded)
-            _cassette.save(self.path, merged, self.redactors, [self._upstream_key] if self._upstream_key else [])
+        documents: dict[int, dict[str, Any]] = {}
+        refused: list[str] = []
+        for number, interaction in enumerate(recorded):
+            document, found = _cassette.screen(interaction, self.redactors, self._known)
+            if found:
+                refused.append(_cassette.refusal_line(self.path, f"recording #{number}", interaction, found))
+            else:
+                documents[id(interaction)] = document
+        kept = [i for i in recorded if id(i) in documents]
+        if kept:
+            with _cassette.locked(self.path):
+                try:
+                    on_disk = list(_cassette.load(self.path))
+                except CassetteError as damaged:
+                    self._set_aside(kept, documents, damaged)
+                merged = self._merge(on_disk, kept)
+                for number, interaction in enumerate(merged):
+                    if id(interaction) in documents:
+                        continue
+                    document, found = _cassette.screen(interaction, self.redactors, self._known)
+                    if found:
+                        label = f"interaction #{number} already in the cassette,"
+                        refused.append(_cassette.refusal_line(self.path, label, interaction, found))
+                    else:
+                        documents[id(interaction)] = document
+                written = [documents[id(i)] for i in merged if id(i) in documents]
+                _cassette.write_atomically(self.path, _cassette.dump_documents(written))
         with self._lock:
             self.recorded = self.recorded[len(recorded) :]
-        return True
+        if refused:
+            raise RecordingsLeftOut(refused)
+        return bool(kept)
 
     def _merge(self, on_disk: list[Interaction], recorded: list[Interaction]) -> list[Interaction]:
         key = self._recorded_key
@@ -393,11 +455,11 @@ class Cassette:
 
     def _recorded_key(self, interaction: Interaction) -> str:
         request = interaction.request
-        if self.redactors and request.body is not None and not isinstance(request.body, str):
-            request = RequestData(
-                request.method, request.path, request.query, _cassette.redacted(request.body, self.redactors)
-            )
-        return self.rules.key(request)
+        body = request.body
+        if self.redactors and body is not None and not isinstance(body, str):
+            body = _cassette.redacted(body, self.redactors)
+        query = tuple(without_credentials(request.query))
+        return self.rules.key(RequestData(request.method, request.path, query, body))
 
 
 def _multi(response: httpx.Response) -> dict[str, list[str]]:

@@ -58,9 +58,16 @@ def _on_asyncio() -> bool:
 
 
 def _os_error(exc: anyio.BrokenResourceError | anyio.ClosedResourceError) -> OSError:
-    """The socket error behind an anyio stream failure (a reset keeps its type, for the resend rule)."""
+    """The socket error behind an anyio stream failure (a reset keeps its type, for the resend rule).
+
+    Some anyio releases (4.10 among them) raise a broken stream's error `from None` when it is read, losing the
+    socket error behind it: a stream that broke (rather than ended, or was closed here) was reset.
+    """
     cause = exc.__cause__
-    return cause if isinstance(cause, OSError) else OSError(str(exc) or "The connection is closed.")
+    if isinstance(cause, OSError):
+        return cause
+    broken = isinstance(exc, anyio.BrokenResourceError)
+    return (ConnectionResetError if broken else OSError)(str(exc) or "The connection is closed.")
 
 
 class _Conn(Protocol):

@@ -299,7 +299,8 @@ def test_a_key_in_a_body_is_refused_and_the_old_cassette_kept(
     with pytest.raises(CassetteError) as caught, use(fake, path, upstream, "new_episodes"):
         post(fake, chat("what is my key?"))
     message = str(caught.value)
-    assert "Refusing to write the cassette" in message and "an OpenAI API key" in message
+    assert "recording #0 POST /v1/chat/completions was left out of the cassette" in message
+    assert "OpenAI API key (sk-p…d4) in the response body" in message
     assert leaked not in message
     assert path.read_bytes() == before
 
@@ -533,7 +534,7 @@ def test_recording_without_a_key_or_an_upstream_fails_clearly(tmp_path: Path, fa
     assert "FAKEOPENAI_UPSTREAM_API_KEY" in str(fake.calls.last.unmatched)
 
     with fake.use_cassette(
-        tmp_path / "down.yaml", record_mode="once", upstream="http://127.0.0.1:9/v1", upstream_api_key="k"
+        tmp_path / "down.yaml", record_mode="once", upstream="http://127.0.0.1:9/v1", upstream_api_key="key-0001"
     ):
         response = post(fake, chat())
     assert response.status_code == 502

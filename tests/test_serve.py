@@ -28,6 +28,8 @@ from fakeopenai._scripting import ScriptOptions
 HELLO = [{"role": "user", "content": "Hello"}]
 JSON_WITH_KEY = ("-H", "Authorization: Bearer sk-any", "-H", "Content-Type: application/json")
 KEY = "sk-serve-test"
+CONTROL_AUTH = {"Authorization": f"Bearer {KEY}"}
+"""With --api-key, the control API needs the key too."""
 WEATHER_TOOL = {
     "type": "function",
     "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}},
@@ -102,21 +104,21 @@ def served() -> Iterator[Served]:
 @pytest.fixture
 def serve(served: Served) -> Iterator[Served]:
     """The shared server, reset before the test and checked after it."""
-    httpx.post(served.control + "/reset").raise_for_status()
+    httpx.post(served.control + "/reset", headers=CONTROL_AUTH).raise_for_status()
     served.log_lines()
     yield served
-    report = httpx.get(served.control + "/report").json()["report"]
+    report = httpx.get(served.control + "/report", headers=CONTROL_AUTH).json()["report"]
     assert report is None, report
 
 
 def script(server: Served | FakeOpenAI, *entries: dict[str, Any]) -> None:
     control = server.control if isinstance(server, Served) else server.url + "/_fakeopenai"
-    response = httpx.post(control + "/scripts", json={"scripts": list(entries)})
+    response = httpx.post(control + "/scripts", json={"scripts": list(entries)}, headers=CONTROL_AUTH)
     assert response.status_code == 200, response.text
 
 
 def calls(server: Served) -> list[dict[str, Any]]:
-    data: list[dict[str, Any]] = httpx.get(server.control + "/calls").json()["data"]
+    data: list[dict[str, Any]] = httpx.get(server.control + "/calls", headers=CONTROL_AUTH).json()["data"]
     return data
 
 
@@ -218,15 +220,16 @@ def test_curl_scripts_over_the_control_api_and_calls_the_api() -> None:
     assert code == 0, stderr
 
 
-def test_a_wrong_key_is_refused_and_logged_but_the_control_api_needs_none(serve: Served) -> None:
+def test_a_wrong_key_is_refused_and_logged_and_the_control_api_needs_the_key(serve: Served) -> None:
     response = chat(serve.base_url, key="sk-wrong-key")
 
     assert response.status_code == 401 and response.json()["error"]["code"] == "invalid_api_key"
     (call,) = calls(serve)
     assert call["status"] == 401 and call["answered_by"] == "error"
     assert httpx.get(serve.control + "/health").json() == {"status": "ok"}
-    assert "Invalid requests" in httpx.get(serve.control + "/report").json()["report"]
-    httpx.post(serve.control + "/reset").raise_for_status()
+    assert httpx.get(serve.control + "/report").json()["error"]["code"] == "invalid_control_token"
+    assert "Invalid requests" in httpx.get(serve.control + "/report", headers=CONTROL_AUTH).json()["report"]
+    httpx.post(serve.control + "/reset", headers=CONTROL_AUTH).raise_for_status()
 
 
 def test_invalid_requests_show_in_the_log_and_the_report_until_reset(serve: Served) -> None:
@@ -237,10 +240,10 @@ def test_invalid_requests_show_in_the_log_and_the_report_until_reset(serve: Serv
     assert response.status_code == 400
     (call,) = calls(serve)
     assert call["problems"][0]["param"] == "messages" and call["problems"][0]["json_path"] == "$.messages"
-    report = httpx.get(serve.control + "/report").json()["report"]
+    report = httpx.get(serve.control + "/report", headers=CONTROL_AUTH).json()["report"]
     assert "Invalid requests" in report and "messages" in report
-    assert httpx.post(serve.control + "/reset").json() == {"reset": True}
-    assert calls(serve) == [] and httpx.get(serve.control + "/report").json() == {"report": None}
+    assert httpx.post(serve.control + "/reset", headers=CONTROL_AUTH).json() == {"reset": True}
+    assert calls(serve) == [] and httpx.get(serve.control + "/report", headers=CONTROL_AUTH).json() == {"report": None}
 
 
 def test_the_python_sdk_streams_a_scripted_tool_call_from_serve(serve: Served) -> None:

@@ -38,7 +38,7 @@ def test_vcrpy_loads_and_replays_a_cassette_fakeopenai_wrote(
 ) -> None:
     upstream.chat.respond_with_message("Recorded by fakeopenai.", always=True)
     path = tmp_path / "ours.yaml"
-    with fake.use_cassette(path, record_mode="once", upstream=upstream.base_url, upstream_api_key="k"):
+    with fake.use_cassette(path, record_mode="once", upstream=upstream.base_url, upstream_api_key="key-0001"):
         client = fake.client(max_retries=0)
         client.chat.completions.create(model="gpt-4o", messages=HELLO)
         streamed = httpx.post(
@@ -93,7 +93,7 @@ def test_a_client_side_vcrpy_recording_replays_through_the_fake(
     assert upstream.calls.call_count == upstream_calls
     assert fake.report() is None
 
-    with fake.use_cassette(path, record_mode="new_episodes", upstream=upstream.base_url, upstream_api_key="k"):
+    with fake.use_cassette(path, record_mode="new_episodes", upstream=upstream.base_url, upstream_api_key="key-0001"):
         client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "one more"}])
     rewritten = path.read_text()
     assert "authorization" not in rewritten.lower() and "sk-client-side-key" not in rewritten

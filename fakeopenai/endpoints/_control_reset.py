@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from weakref import WeakKeyDictionary
 
 from .._state import State, Tape
 
-ResetHook = Callable[[State, Tape | None], None]
-"""Called after a reset with the state and the tape it had, to restore what the server started with."""
+ResetHook = Callable[[State, Tape | None], Sequence[str] | None]
+"""Called after a reset with the state and the tape it had, to restore what the server started with; returns
+what the reset's answer should report (recordings left out of the saved cassette)."""
 
 _HOOKS: WeakKeyDictionary[State, ResetHook] = WeakKeyDictionary()
 _LOCK = threading.Lock()
@@ -24,7 +25,7 @@ def set_reset_hook(state: State, hook: ResetHook | None) -> None:
             _HOOKS[state] = hook
 
 
-def reset(state: State) -> None:
+def reset(state: State) -> list[str]:
     """Forget scripts, calls and resources; then restore the server's starting scripts and cassette.
 
     Without a hook, the cassette in use stays in use: a reset is a clean slate for the
@@ -35,6 +36,6 @@ def reset(state: State) -> None:
     tape = state.tape
     state.reset()
     if hook is not None:
-        hook(state, tape)
-    else:
-        state.tape = tape
+        return list(hook(state, tape) or ())
+    state.tape = tape
+    return []

@@ -9,7 +9,9 @@ For tests in other languages, driving `fakeopenai serve`::
     GET  /_fakeopenai/report    what went wrong so far, as the teardown report text, or null
     GET  /_fakeopenai/health    {"status": "ok"}
 
-These routes need no API key and stay out of the request log.
+These routes stay out of the request log. They need the app's control token if it
+has one (`fakeopenai serve` beyond loopback), else its API key if one is set;
+`/health` needs neither (see `App._authenticate_control`).
 """
 
 from __future__ import annotations
@@ -48,8 +50,8 @@ def _calls(ctx: Context) -> Response:
 
 
 def _reset(ctx: Context) -> Response:
-    reset(ctx.state)
-    return JsonResponse({"reset": True})
+    left_out = reset(ctx.state)
+    return JsonResponse({"reset": True, "left_out": left_out} if left_out else {"reset": True})
 
 
 def _report(ctx: Context) -> Response:
