@@ -9,7 +9,6 @@ import asyncio
 import statistics
 import time
 
-import httpx2
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
@@ -30,7 +29,8 @@ async def one(client: openai.AsyncOpenAI, stream: bool) -> int:
 
 async def burst(fake: FakeOpenAI, streams: int) -> float:
     """Seconds for 200 requests at once, the last `streams` of them long streams."""
-    http = httpx2.AsyncClient(limits=httpx2.Limits(max_connections=200))
+    limits = type(openai.DEFAULT_CONNECTION_LIMITS)(max_connections=200)  # the `Limits` of the SDK's HTTP package
+    http = openai.DefaultAsyncHttpxClient(limits=limits)
     client = openai.AsyncOpenAI(base_url=fake.base_url, api_key=fake.api_key, http_client=http, max_retries=0)
     began = time.perf_counter()
     sizes = await asyncio.gather(*(one(client, stream=i >= 200 - streams) for i in range(200)))

@@ -48,8 +48,8 @@ OLDEST_OPENAI_3 = "3.57.0"
 
 The suite checks the fake's answers against the SDK's own types, so it needs an SDK that knows every event
 and field the fake sends; openai 3.0.0 fails 34 of its tests, 2.0.0 fails 144."""
-OLDEST_OPENAI_2 = "2.54.0"
-"""The oldest supported release of the SDK line built on httpx (its last, so far)."""
+OLDEST_OPENAI_2 = "2.45.0"
+"""The oldest supported release of the SDK line built on httpx: 2.44 lacks `cache_write_tokens`, which the fake reports."""
 CORE = ("werkzeug", "jsonschema", "pydantic", "vcrpy", "httpx", "anyio", "pyyaml", "detect-secrets")
 """The runtime dependencies whose lower bounds the `oldest` rows install."""
 TEST_CORE = ("pytest", "pytest-xdist", "pytest-asyncio", "httpx2")

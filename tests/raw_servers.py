@@ -6,13 +6,19 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from types import ModuleType
+from typing import Any
 
+import httpx
 import httpx2
 import pytest
+from sdk_shapes import SDK_HTTPX
 
 from fakeopenai._wire_client import make_socket_transport
 
 Handler = Callable[[socket.socket, int], None]
+HTTP_PACKAGES = [pytest.param(httpx, id="httpx"), pytest.param(httpx2, id="httpx2")]
+"""Both HTTP packages the socket transports serve, for tests of the transport itself."""
 
 
 class RawServer:
@@ -42,10 +48,10 @@ class RawServer:
                 except OSError:
                     pass
 
-    def client(self) -> httpx2.Client:
-        return httpx2.Client(
-            base_url=f"http://127.0.0.1:{self.port}", transport=make_socket_transport(httpx2, "127.0.0.1", self.port)
-        )
+    def client(self, http: ModuleType = SDK_HTTPX) -> Any:
+        """A client of the `http` package (by default the SDK's) for this server, through the socket transport."""
+        transport = make_socket_transport(http, "127.0.0.1", self.port)
+        return http.Client(base_url=f"http://127.0.0.1:{self.port}", transport=transport)
 
     def close(self) -> None:
         self.stopping = True

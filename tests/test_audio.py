@@ -19,6 +19,7 @@ from openai.types.audio import (
     TranscriptionVerbose,
     TranslationVerbose,
 )
+from sdk_shapes import warns_if_sdk_deprecates
 
 from fakeopenai import FakeOpenAI
 
@@ -334,13 +335,13 @@ def test_uploads_over_25_mb_are_refused_with_413(fake_openai: FakeOpenAI) -> Non
 def test_translations(fake_openai: FakeOpenAI) -> None:
     client = openai.OpenAI()
     wav = speak("Guten Tag. Wie geht es?")
-    with pytest.warns(DeprecationWarning):
+    with warns_if_sdk_deprecates(client.audio.translations.create):
         result = client.audio.translations.create(
             model="whisper-1", file=("de.wav", wav), response_format="verbose_json"
         )
     assert isinstance(result, TranslationVerbose) and result.language == "english"
     assert result.model_extra == {"task": "translate"}
-    with pytest.warns(DeprecationWarning), pytest.raises(openai.BadRequestError) as caught:
+    with warns_if_sdk_deprecates(client.audio.translations.create), pytest.raises(openai.BadRequestError) as caught:
         client.audio.translations.create(model="gpt-4o-transcribe", file=("de.wav", wav))
     assert "does not support translations" in caught.value.message
     fake_openai.reset()

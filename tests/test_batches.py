@@ -8,6 +8,7 @@ from typing import Any
 import openai
 import pytest
 from openai.types import Batch
+from sdk_shapes import api_message
 
 from fakeopenai import ConfigurationError, FakeOpenAI, Fault
 
@@ -259,7 +260,7 @@ def test_create_refuses_what_the_api_refuses(fake_openai: FakeOpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as endpoint:
         client.batches.create(input_file_id=good, endpoint="/v1/assistants", completion_window="24h")  # type: ignore[arg-type]
 
-    assert missing.value.message.endswith("No such File object: file-missing")
+    assert api_message(missing.value).endswith("No such File object: file-missing")
     assert missing.value.param == "input_file_id"
     assert purpose.value.param == "input_file_id" and "'user_data'" in purpose.value.message
     assert window.value.param == "completion_window"
@@ -272,7 +273,7 @@ def test_unknown_batch_ids_answer_404(fake_openai: FakeOpenAI) -> None:
     for action in (client.batches.retrieve, client.batches.cancel):
         with pytest.raises(openai.NotFoundError) as caught:
             action("batch_nope")
-        assert caught.value.message.endswith("No batch found with id 'batch_nope'.")
+        assert api_message(caught.value).endswith("No batch found with id 'batch_nope'.")
     with pytest.raises(ConfigurationError, match="batch_nope"):
         fake_openai.batches.run("batch_nope")
 

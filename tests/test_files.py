@@ -11,6 +11,7 @@ import openai
 import pytest
 from openai.types import FileObject
 from openai.types.upload import Upload
+from sdk_shapes import api_message
 
 from fakeopenai import FakeOpenAI
 
@@ -162,7 +163,7 @@ def test_assistants_files_cannot_be_downloaded(fake_openai: FakeOpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as caught:
         client.files.content(uploaded.id)
 
-    assert caught.value.message.endswith("Not allowed to download files of purpose: assistants.")
+    assert api_message(caught.value).endswith("Not allowed to download files of purpose: assistants.")
 
 
 @pytest.mark.fakeopenai(teardown_check=False)
@@ -313,4 +314,4 @@ def test_completed_upload_gets_the_same_checks_as_a_file(fake_openai: FakeOpenAI
     with pytest.raises(openai.BadRequestError) as caught:
         client.uploads.complete(upload.id, part_ids=[part.id])
 
-    assert caught.value.message.endswith("Invalid file format for Fine-Tuning API. Must be .jsonl")
+    assert api_message(caught.value).endswith("Invalid file format for Fine-Tuning API. Must be .jsonl")

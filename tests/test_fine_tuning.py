@@ -10,6 +10,7 @@ import openai
 import pytest
 from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
 from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
+from sdk_shapes import api_message
 
 from fakeopenai import ConfigurationError, FakeOpenAI
 
@@ -248,9 +249,9 @@ def test_create_refuses_what_the_api_refuses(fake_openai: FakeOpenAI) -> None:
             client.fine_tuning.jobs.create(**kwargs)  # type: ignore[arg-type]
         errors[name] = caught.value
 
-    assert errors["model"].message.endswith("Model gpt-4-turbo is not available for fine-tuning or does not exist.")
+    assert api_message(errors["model"]).endswith("Model gpt-4-turbo is not available for fine-tuning or does not exist.")
     assert (errors["model"].code, errors["model"].param) == ("model_not_available", "model")
-    assert errors["missing"].message.endswith("invalid training_file: file-missing")
+    assert api_message(errors["missing"]).endswith("invalid training_file: file-missing")
     assert errors["missing"].param == "training_file"
     assert errors["purpose"].param == "training_file" and "'assistants'" in errors["purpose"].message
     assert errors["validation"].param == "validation_file"
@@ -303,7 +304,7 @@ def test_unknown_job_ids_answer_404(fake_openai: FakeOpenAI) -> None:
     for action in actions:
         with pytest.raises(openai.NotFoundError) as caught:
             action("ftjob-nope")
-        assert caught.value.message.endswith("ftjob-nope")
+        assert api_message(caught.value).endswith("ftjob-nope")
 
 
 def test_scripted_error_on_fine_tuning(fake_openai: FakeOpenAI) -> None:

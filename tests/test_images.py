@@ -11,6 +11,7 @@ import openai
 import pydantic
 import pytest
 from openai.types import ImageEditStreamEvent, ImageGenStreamEvent, ImagesResponse
+from sdk_shapes import warns_if_sdk_deprecates
 
 from fakeopenai import FakeOpenAI
 from fakeopenai.endpoints._images_png import encode_png
@@ -374,13 +375,13 @@ def test_dall_e_2_edit_answers_a_url(fake_openai: FakeOpenAI) -> None:
 
 def test_variations_of_a_square_png(fake_openai: FakeOpenAI) -> None:
     client = openai.OpenAI()
-    with pytest.warns(DeprecationWarning):
+    with warns_if_sdk_deprecates(client.images.create_variation):
         result = client.images.create_variation(
             image=("o.png", png(32, 32), "image/png"), n=3, size="256x256", response_format="b64_json"
         )
     assert result.data is not None and len(result.data) == 3
     assert {decode_png(image_bytes(item))[:2] for item in result.data} == {(256, 256)}
-    with pytest.warns(DeprecationWarning), pytest.raises(openai.BadRequestError) as caught:
+    with warns_if_sdk_deprecates(client.images.create_variation), pytest.raises(openai.BadRequestError) as caught:
         client.images.create_variation(image=("o.png", png(32, 16), "image/png"))
     assert caught.value.body["message"] == "Uploaded image must be square."  # type: ignore[index]
     fake_openai.reset()

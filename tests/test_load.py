@@ -26,7 +26,7 @@ def test_two_hundred_concurrent_requests_without_cross_talk(fake_openai: FakeOpe
         return "".join([chunk.choices[0].delta.content or "" async for chunk in stream if chunk.choices])
 
     async def main() -> list[str]:
-        limits = openai.DefaultAsyncHttpxClient(limits=__import__("httpx2").Limits(max_connections=200))
+        limits = openai.DefaultAsyncHttpxClient(limits=type(openai.DEFAULT_CONNECTION_LIMITS)(max_connections=200))
         client = openai.AsyncOpenAI(max_retries=0, http_client=limits)
         return await asyncio.gather(*(ask(client, i) for i in range(200)))
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import httpx2
 import openai
 import pytest
+from sdk_shapes import SDK_HTTPX, http_error_of, mid_stream
 
 from fakeopenai import MEMORY_BASE_URL, FakeOpenAI
 
@@ -131,10 +131,10 @@ def test_dropped_connections_and_cut_streams_look_like_network_errors(fake_opena
         client.chat.completions.create(model="gpt-4o", messages=HELLO)  # type: ignore[arg-type]
     fake_openai.chat.respond_with_message("one two three", cut_after=2)
     received = []
-    with pytest.raises(openai.APIConnectionError) as caught:
+    with pytest.raises(mid_stream(openai.APIConnectionError, SDK_HTTPX.RemoteProtocolError)) as caught:
         for chunk in client.chat.completions.create(model="gpt-4o", messages=HELLO, stream=True):  # type: ignore[arg-type]
             received.append(chunk)
-    assert isinstance(caught.value.__cause__, httpx2.RemoteProtocolError)
+    assert isinstance(http_error_of(caught.value), SDK_HTTPX.RemoteProtocolError)
     assert len(received) == 2
 
 

@@ -13,7 +13,7 @@ import openai
 import pydantic
 import pytest
 from openai.types.responses import Response, ResponseItemList
-from sdk_shapes import Person, extras
+from sdk_shapes import Person, api_message, extras
 
 from fakeopenai import FakeOpenAI, Message, ToolCall
 
@@ -496,7 +496,7 @@ def test_a_tool_call_left_without_output(fake_openai: FakeOpenAI) -> None:
     call_id = first.output[0].call_id  # type: ignore[union-attr]
     with pytest.raises(openai.BadRequestError) as caught:
         client().responses.create(model="gpt-4o", previous_response_id=first.id, input="And tomorrow?", tools=[WEATHER])  # type: ignore[list-item]
-    assert caught.value.message.endswith(f"No tool output found for function call {call_id}.")
+    assert api_message(caught.value).endswith(f"No tool output found for function call {call_id}.")
 
 
 @problems_expected
@@ -568,7 +568,7 @@ def test_missing_model(fake_openai: FakeOpenAI) -> None:
 def test_unknown_item_reference(fake_openai: FakeOpenAI) -> None:
     with pytest.raises(openai.NotFoundError) as caught:
         client().responses.create(model="gpt-4o", input=[{"type": "item_reference", "id": "msg_nope"}])
-    assert caught.value.message.endswith("Item with id 'msg_nope' not found.")
+    assert api_message(caught.value).endswith("Item with id 'msg_nope' not found.")
 
 
 def test_item_reference_to_a_stored_item(fake_openai: FakeOpenAI) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import httpx2
 import openai
 import pytest
 import trio
+from sdk_shapes import SDK_HTTPX, http_error_of, mid_stream
 
 from fakeopenai import FakeOpenAI
 
@@ -62,7 +62,7 @@ def test_latency_beyond_the_client_timeout_is_a_timeout_under_trio(fake_openai: 
         return failure, elapsed, fresh
 
     failure, elapsed, fresh = trio.run(scenario)
-    assert isinstance(failure.__cause__, httpx2.ReadTimeout)
+    assert isinstance(failure.__cause__, SDK_HTTPX.ReadTimeout)
     assert elapsed < 1.5
     assert fresh == "on time"
     fake_openai.reset()
@@ -77,11 +77,11 @@ def test_a_cut_stream_is_a_connection_error_under_trio(fake_openai: FakeOpenAI) 
         try:
             async for _chunk in await create(client, stream=True):
                 received += 1
-        except openai.APIConnectionError as error:
+        except mid_stream(openai.APIConnectionError, SDK_HTTPX.RemoteProtocolError) as error:
             await client.close()
             return received, error
         raise AssertionError("the cut stream ended cleanly")
 
     received, failure = trio.run(scenario)
     assert received == 2
-    assert isinstance(failure.__cause__, httpx2.RemoteProtocolError)
+    assert isinstance(http_error_of(failure), SDK_HTTPX.RemoteProtocolError)

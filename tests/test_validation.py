@@ -14,10 +14,10 @@ from email.policy import HTTP
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import jsonschema
 import openai
 import pytest
+from sdk_shapes import SDK_HTTPX
 
 from fakeopenai._validation import Problem, UploadedFile, has_schema, validate_body
 
@@ -591,11 +591,11 @@ def _parse_multipart(content_type: str, payload: bytes) -> dict[str, Any]:
 
 def _capture(call: Callable[[openai.OpenAI], object]) -> tuple[dict[str, Any], bool]:
     """The body `call` sends, and whether it was a multipart form."""
-    sent: list[httpx2.Request] = []
+    sent: list[Any] = []
 
-    def answer(request: httpx2.Request) -> httpx2.Response:
+    def answer(request: Any) -> Any:
         sent.append(request)
-        return httpx2.Response(
+        return SDK_HTTPX.Response(
             400, json={"error": {"message": "captured", "type": "invalid_request_error", "param": None, "code": None}}
         )
 
@@ -603,7 +603,7 @@ def _capture(call: Callable[[openai.OpenAI], object]) -> tuple[dict[str, Any], b
         api_key="sk-test",
         base_url="http://fake/v1",
         max_retries=0,
-        http_client=httpx2.Client(transport=httpx2.MockTransport(answer)),
+        http_client=SDK_HTTPX.Client(transport=SDK_HTTPX.MockTransport(answer)),
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ import openai
 import pytest
 from raw_servers import (
     BROKEN_FRAMING,
+    HTTP_PACKAGES,
     VALID_FRAMING,
     Handler,
     RawServer,
@@ -25,6 +27,7 @@ from raw_servers import (
     replying_then_closing,
     reset_on_the_second_request,
 )
+from sdk_shapes import SDK_HTTPX, http_error_of, mid_stream
 
 from fakeopenai import FakeOpenAI
 from fakeopenai._wire_client import make_socket_transport
@@ -37,10 +40,10 @@ def wire_client(fake: FakeOpenAI, **kwargs: Any) -> openai.OpenAI:
     """An SDK client for `fake` whose HTTP goes through the socket transport."""
     address = urlsplit(fake.url)
     assert address.hostname is not None and address.port is not None
-    transport = make_socket_transport(httpx2, address.hostname, address.port)
+    transport = make_socket_transport(SDK_HTTPX, address.hostname, address.port)
     kwargs.setdefault("max_retries", 0)
     return openai.OpenAI(
-        base_url=fake.base_url, api_key=fake.api_key, http_client=httpx2.Client(transport=transport), **kwargs
+        base_url=fake.base_url, api_key=fake.api_key, http_client=SDK_HTTPX.Client(transport=transport), **kwargs
     )
 
 
@@ -164,7 +167,7 @@ def test_a_dropped_connection_is_a_connection_error_and_never_resent(
     fake_openai.chat.respond_with_dropped_connection()
     with pytest.raises(openai.APIConnectionError) as caught:
         create(client)  # on the pooled connection: the server read the request, so it must not be sent again
-    assert isinstance(caught.value.__cause__, httpx2.RemoteProtocolError)
+    assert isinstance(caught.value.__cause__, SDK_HTTPX.RemoteProtocolError)
     assert str(caught.value.__cause__) == "Server disconnected without sending a complete response."
     assert fake_openai.chat.calls.call_count == 2
     assert create(client).choices[0].message.content
@@ -180,7 +183,7 @@ def test_latency_beyond_the_client_timeout_is_a_timeout(fake_openai: FakeOpenAI)
     with pytest.raises(openai.APITimeoutError) as caught:
         create(client)
     assert time.perf_counter() - began < 1.5
-    assert isinstance(caught.value.__cause__, httpx2.ReadTimeout)
+    assert isinstance(caught.value.__cause__, SDK_HTTPX.ReadTimeout)
     assert create(client).choices[0].message.content, "a fresh connection answers the next call"
     fake_openai.reset()
 
@@ -189,7 +192,7 @@ def test_a_stalled_stream_trips_the_read_timeout(fake_openai: FakeOpenAI) -> Non
     fake_openai.chat.respond_with_message("one two three", stall_after=1, stall_for=5)
     received = []
     began = time.perf_counter()
-    with pytest.raises(openai.APITimeoutError):
+    with pytest.raises(mid_stream(openai.APITimeoutError, SDK_HTTPX.ReadTimeout)):
         for chunk in create(wire_client(fake_openai, timeout=0.3), stream=True):
             received.append(chunk)
     assert len(received) == 1
@@ -201,11 +204,11 @@ def test_a_cut_stream_is_a_remote_protocol_error(fake_openai: FakeOpenAI) -> Non
     fake_openai.chat.respond_with_message("one two three four", cut_after=2, times=2)
     client = wire_client(fake_openai)
     received = []
-    with pytest.raises(openai.APIConnectionError) as caught:
+    with pytest.raises(mid_stream(openai.APIConnectionError, SDK_HTTPX.RemoteProtocolError)) as caught:
         for chunk in create(client, stream=True):
             received.append(chunk)
     assert len(received) == 2
-    assert isinstance(caught.value.__cause__, httpx2.RemoteProtocolError)
+    assert isinstance(http_error_of(caught.value), SDK_HTTPX.RemoteProtocolError)
     with (
         client._client.stream(
             "POST",
@@ -213,7 +216,7 @@ def test_a_cut_stream_is_a_remote_protocol_error(fake_openai: FakeOpenAI) -> Non
             json={"model": "gpt-4o", "messages": HELLO, "stream": True},
             headers={"Authorization": f"Bearer {fake_openai.api_key}"},
         ) as response,
-        pytest.raises(httpx2.RemoteProtocolError, match="incomplete chunked read"),
+        pytest.raises(SDK_HTTPX.RemoteProtocolError, match="incomplete chunked read"),
     ):
         for _ in response.iter_bytes():
             pass
@@ -307,11 +310,11 @@ def test_nothing_listening_is_a_connect_error() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    http = httpx2.Client(transport=make_socket_transport(httpx2, "127.0.0.1", port))
+    http = SDK_HTTPX.Client(transport=make_socket_transport(SDK_HTTPX, "127.0.0.1", port))
     client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="k", http_client=http, max_retries=0)
     with pytest.raises(openai.APIConnectionError) as caught:
         create(client)
-    assert isinstance(caught.value.__cause__, httpx2.ConnectError)
+    assert isinstance(caught.value.__cause__, SDK_HTTPX.ConnectError)
 
 
 def test_an_idle_connection_the_server_closed_is_not_reused(raw_server: Callable[[Handler], RawServer]) -> None:
@@ -355,28 +358,30 @@ def test_a_reused_connection_closed_after_reading_the_request_is_not_retried(
     server = raw_server(drop_the_second_request)
     with server.client() as http:
         assert http.post("/a", content=b"1").content == b"first"
-        with pytest.raises(httpx2.RemoteProtocolError, match="Server disconnected"):
+        with pytest.raises(SDK_HTTPX.RemoteProtocolError, match="Server disconnected"):
             http.post("/b", content=b"2")
     assert server.accepted == 1
 
 
+@pytest.mark.parametrize("package", HTTP_PACKAGES)
 @pytest.mark.parametrize(("reply", "body", "headers"), VALID_FRAMING)
 def test_valid_framing_from_a_raw_server(
-    raw_server: Callable[[Handler], RawServer], reply: bytes, body: bytes, headers: dict[str, str]
+    raw_server: Callable[[Handler], RawServer], reply: bytes, body: bytes, headers: dict[str, str], package: ModuleType
 ) -> None:
-    with raw_server(replying(reply)).client() as http:
+    with raw_server(replying(reply)).client(package) as http:
         response = http.get("/")
     assert response.content == body
     assert headers.items() <= response.headers.items()
 
 
+@pytest.mark.parametrize("package", HTTP_PACKAGES)
 @pytest.mark.parametrize(("reply", "message"), BROKEN_FRAMING)
 def test_broken_framing_is_a_remote_protocol_error(
-    raw_server: Callable[[Handler], RawServer], reply: bytes, message: str
+    raw_server: Callable[[Handler], RawServer], reply: bytes, message: str, package: ModuleType
 ) -> None:
     with (
-        raw_server(replying_then_closing(reply)).client() as http,
-        pytest.raises(httpx2.RemoteProtocolError, match=message) as caught,
+        raw_server(replying_then_closing(reply)).client(package) as http,
+        pytest.raises(package.RemoteProtocolError, match=message) as caught,
     ):
         http.get("/")
     assert caught.value.request.url.path == "/"
@@ -389,5 +394,5 @@ def test_fake_client_speaks_through_the_socket_transport(fake_openai: FakeOpenAI
     assert len(opened) == 1, "five calls on one pooled connection"
     assert len(fake_openai.chat.calls) == 5
     assert type(client._client._transport).__name__ == "SocketTransport"
-    own = httpx2.Client()
+    own = SDK_HTTPX.Client()
     assert fake_openai.client(http_client=own)._client is own, "a client of your own is used as given"

@@ -6,15 +6,16 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import anyio
 import anyio.abc
-import httpx2
 import openai
 import pytest
 from raw_servers import (
     BROKEN_FRAMING,
+    HTTP_PACKAGES,
     VALID_FRAMING,
     Handler,
     RawServer,
@@ -22,6 +23,7 @@ from raw_servers import (
     replying_then_closing,
     reset_on_the_second_request,
 )
+from sdk_shapes import SDK_HTTPX, http_error_of, mid_stream
 
 from fakeopenai import FakeOpenAI
 from fakeopenai import _wire_client_async as wire_client_async
@@ -84,7 +86,7 @@ async def test_chat_completion_through_the_async_sdk(fake_openai: FakeOpenAI) ->
     assert raw.parse().choices[0].message.content == "hi"
     assert (raw.http_response.http_version, raw.http_response.reason_phrase) == ("HTTP/1.1", "OK")
     assert fake_openai.chat.calls.last.request.messages == HELLO
-    own = httpx2.AsyncClient()
+    own = SDK_HTTPX.AsyncClient()
     assert fake_openai.async_client(http_client=own)._client is own, "a client of your own is used as given"
     await own.aclose()
     await client.close()
@@ -167,7 +169,7 @@ async def test_a_dropped_connection_is_a_connection_error_and_never_resent(
     fake_openai.chat.respond_with_dropped_connection()
     with pytest.raises(openai.APIConnectionError) as caught:
         await create(client)  # on the pooled connection: the server read the request, so it must not be sent again
-    assert isinstance(caught.value.__cause__, httpx2.RemoteProtocolError)
+    assert isinstance(caught.value.__cause__, SDK_HTTPX.RemoteProtocolError)
     assert str(caught.value.__cause__) == "Server disconnected without sending a complete response."
     assert fake_openai.chat.calls.call_count == 2
     assert (await create(client)).choices[0].message.content, "the next call works, on a new connection"
@@ -186,7 +188,7 @@ async def test_latency_beyond_the_client_timeout_is_a_timeout(fake_openai: FakeO
     with pytest.raises(openai.APITimeoutError) as caught:
         await create(client)
     assert time.perf_counter() - began < 1.5
-    assert isinstance(caught.value.__cause__, httpx2.ReadTimeout)
+    assert isinstance(caught.value.__cause__, SDK_HTTPX.ReadTimeout)
     assert (await create(client)).choices[0].message.content, "a fresh connection answers the next call"
     fake_openai.reset()
     await client.close()
@@ -196,12 +198,12 @@ async def test_a_cut_stream_is_a_remote_protocol_error(fake_openai: FakeOpenAI) 
     fake_openai.chat.respond_with_message("one two three four", cut_after=2)
     client = fake_openai.async_client(max_retries=0)
     received = []
-    with pytest.raises(openai.APIConnectionError) as caught:
+    with pytest.raises(mid_stream(openai.APIConnectionError, SDK_HTTPX.RemoteProtocolError)) as caught:
         async for chunk in await create(client, stream=True):
             received.append(chunk)
     assert len(received) == 2
-    assert isinstance(caught.value.__cause__, httpx2.RemoteProtocolError)
-    assert "incomplete chunked read" in str(caught.value.__cause__)
+    assert isinstance(http_error_of(caught.value), SDK_HTTPX.RemoteProtocolError)
+    assert "incomplete chunked read" in str(http_error_of(caught.value))
     assert (await create(client)).choices[0].message.content
     await client.close()
 
@@ -246,33 +248,35 @@ async def test_nothing_listening_is_a_connect_error() -> None:
         client = fake.async_client(max_retries=0)
     with pytest.raises(openai.APIConnectionError) as caught:
         await create(client)
-    assert isinstance(caught.value.__cause__, httpx2.ConnectError)
+    assert isinstance(caught.value.__cause__, SDK_HTTPX.ConnectError)
 
 
 # Raw servers (from the sync transport's tests): framing the fake never sends, and failures it cannot script.
 
 
-def raw_client(server: RawServer) -> httpx2.AsyncClient:
-    transport = make_async_socket_transport(httpx2, "127.0.0.1", server.port)
-    return httpx2.AsyncClient(base_url=f"http://127.0.0.1:{server.port}", transport=transport)
+def raw_client(server: RawServer, http: ModuleType = SDK_HTTPX) -> Any:
+    transport = make_async_socket_transport(http, "127.0.0.1", server.port)
+    return http.AsyncClient(base_url=f"http://127.0.0.1:{server.port}", transport=transport)
 
 
+@pytest.mark.parametrize("package", HTTP_PACKAGES)
 @pytest.mark.parametrize(("reply", "body", "headers"), VALID_FRAMING)
 async def test_valid_framing_from_a_raw_server(
-    raw_server: Callable[[Handler], RawServer], reply: bytes, body: bytes, headers: dict[str, str]
+    raw_server: Callable[[Handler], RawServer], reply: bytes, body: bytes, headers: dict[str, str], package: ModuleType
 ) -> None:
-    async with raw_client(raw_server(replying(reply, piece=7))) as http:
+    async with raw_client(raw_server(replying(reply, piece=7)), package) as http:
         response = await http.get("/")
     assert response.content == body
     assert headers.items() <= response.headers.items()
 
 
+@pytest.mark.parametrize("package", HTTP_PACKAGES)
 @pytest.mark.parametrize(("reply", "message"), BROKEN_FRAMING)
 async def test_broken_framing_is_a_remote_protocol_error(
-    raw_server: Callable[[Handler], RawServer], reply: bytes, message: str
+    raw_server: Callable[[Handler], RawServer], reply: bytes, message: str, package: ModuleType
 ) -> None:
-    async with raw_client(raw_server(replying_then_closing(reply))) as http:
-        with pytest.raises(httpx2.RemoteProtocolError, match=message):
+    async with raw_client(raw_server(replying_then_closing(reply)), package) as http:
+        with pytest.raises(package.RemoteProtocolError, match=message):
             await http.get("/")
 
 

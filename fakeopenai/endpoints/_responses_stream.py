@@ -50,7 +50,7 @@ def events_of(rendered: Rendered, *, queued: bool = False) -> list[dict[str, Any
             where = {"item_id": item["id"], "output_index": index}
             for fragment in split_into_chunks(item["arguments"]):
                 out.add("response.function_call_arguments.delta", **where, delta=fragment)
-            out.add("response.function_call_arguments.done", **where, arguments=item["arguments"])
+            out.add("response.function_call_arguments.done", **where, name=item["name"], arguments=item["arguments"])
         elif item["type"] == "reasoning":
             _summary_events(out, index, item)
         out.add("response.output_item.done", output_index=index, item=item)

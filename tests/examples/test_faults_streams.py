@@ -1,5 +1,6 @@
 import time
 
+import httpx
 import openai
 
 from fakeopenai import FakeOpenAI
@@ -19,7 +20,7 @@ def stream_answer(question: str) -> str:
                 if chunk.choices and chunk.choices[0].delta.content:
                     pieces.append(chunk.choices[0].delta.content)
             return "".join(pieces)
-        except openai.APIConnectionError:
+        except (openai.APIConnectionError, httpx.TransportError):  # openai 2.x lets httpx's own error through
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
@@ -51,7 +52,7 @@ def stream_until_silence(question: str, patience: float) -> tuple[str, bool]:
         for chunk in stream:
             if chunk.choices and chunk.choices[0].delta.content:
                 pieces.append(chunk.choices[0].delta.content)
-    except openai.APITimeoutError:
+    except (openai.APITimeoutError, httpx.TimeoutException):  # openai 2.x lets httpx's own error through
         return "".join(pieces), False
     return "".join(pieces), True
 
