@@ -107,6 +107,7 @@ class FakeOpenAI(Scripting[RequestView]):
         self.app.hosts = HostCheck((host,))
         self._server = LoopbackServer(self.app.respond_from_network, host, port, framing_error_body)
         self._running = False
+        self._no_proxy: tuple[tuple[str | None, str | None, str], tuple[str, str]] | None = None
 
     @property
     def url(self) -> str:
@@ -219,13 +220,22 @@ class FakeOpenAI(Scripting[RequestView]):
         one's value if the other is unset) with the fake's addresses added, so that a client behind
         `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY` sends the fake's traffic to the fake, not to the proxy.
         """
-        own = ["127.0.0.1", "localhost", "::1", self._server.host, self.url.removeprefix("http://")]
-        variables = {"OPENAI_BASE_URL": self.base_url, "OPENAI_API_KEY": self.api_key}
-        for name, other in (("NO_PROXY", "no_proxy"), ("no_proxy", "NO_PROXY")):
-            current = os.environ.get(name, os.environ.get(other, ""))
-            entries = [entry.strip() for entry in current.split(",") if entry.strip()]
-            variables[name] = ",".join(entries + [entry for entry in dict.fromkeys(own) if entry not in entries])
-        return variables
+        key = (os.environ.get("NO_PROXY"), os.environ.get("no_proxy"), self.url)
+        if self._no_proxy is None or self._no_proxy[0] != key:
+            upper, lower, url = key
+            own = ["127.0.0.1", "localhost", "::1", self._server.host, url.removeprefix("http://")]
+            values = []
+            for current in (upper if upper is not None else lower, lower if lower is not None else upper):
+                entries = [entry.strip() for entry in (current or "").split(",") if entry.strip()]
+                values.append(",".join(entries + [entry for entry in dict.fromkeys(own) if entry not in entries]))
+            self._no_proxy = (key, (values[0], values[1]))  # a test run asks the same for every test
+        no_proxy = self._no_proxy[1]
+        return {
+            "OPENAI_BASE_URL": self.base_url,
+            "OPENAI_API_KEY": self.api_key,
+            "NO_PROXY": no_proxy[0],
+            "no_proxy": no_proxy[1],
+        }
 
     @contextmanager
     def patched_environ(self) -> Iterator[None]:
