@@ -42,3 +42,9 @@ __all__ = [
     "ToolResult",
     "UnmetExpectations",
 ]
+
+for _name in __all__:
+    _value = globals()[_name]
+    if isinstance(_value, type):  # tracebacks, reprs and docs then say `fakeopenai.FakeOpenAI`, not a private module
+        _value.__module__ = __name__
+del _name, _value

@@ -29,3 +29,13 @@ def test_public_names_are_exactly_all() -> None:
     public = {name for name in vars(fakeopenai) if not name.startswith(("_", "@"))}
     modules = {"endpoints", "plugin", "annotations"}
     assert public - modules == set(fakeopenai.__all__)
+
+
+def test_exported_classes_say_they_come_from_the_package() -> None:
+    import fakeopenai
+
+    classes = [getattr(fakeopenai, name) for name in fakeopenai.__all__ if isinstance(getattr(fakeopenai, name), type)]
+    assert len(classes) > 15
+    assert [c.__qualname__ for c in classes if c.__module__ != "fakeopenai"] == []
+    assert repr(fakeopenai.ConfigurationError("x")) == "ConfigurationError('x')"
+    assert str(fakeopenai.FakeOpenAI).startswith("<class 'fakeopenai.FakeOpenAI'")
