@@ -15,8 +15,9 @@ Rows:
 - `newest`: the newest release of everything pyproject allows (openai 3.x on httpx2).
 - `newest-openai2`: the same with the newest openai 2.x, the SDK line built on httpx.
 - `oldest`: the lower bound of every core dependency in pyproject (werkzeug,
-  jsonschema, pydantic, vcrpy, httpx, anyio, pyyaml, detect-secrets, pytest,
-  pytest-xdist, pytest-asyncio, httpx2), with the oldest supported openai 3.x.
+  jsonschema, vcrpy, httpx, anyio, pyyaml, detect-secrets) and of the test
+  runners and packages the tests lean on (pytest, pytest-xdist,
+  pytest-asyncio, httpx2, pydantic), with the oldest supported openai 3.x.
 - `oldest-openai2`: those lower bounds with the oldest supported openai 2.x.
 
 One test is deselected in every row: `test_shipped_schemas_match_the_generator`
@@ -50,9 +51,9 @@ The suite checks the fake's answers against the SDK's own types, so it needs an 
 and field the fake sends; openai 3.0.0 fails 34 of its tests, 2.0.0 fails 144."""
 OLDEST_OPENAI_2 = "2.45.0"
 """The oldest supported release of the SDK line built on httpx: 2.44 lacks `cache_write_tokens`, which the fake reports."""
-CORE = ("werkzeug", "jsonschema", "pydantic", "vcrpy", "httpx", "anyio", "pyyaml", "detect-secrets")
+CORE = ("werkzeug", "jsonschema", "vcrpy", "httpx", "anyio", "pyyaml", "detect-secrets")
 """The runtime dependencies whose lower bounds the `oldest` rows install."""
-TEST_CORE = ("pytest", "pytest-xdist", "pytest-asyncio", "httpx2")
+TEST_CORE = ("pytest", "pytest-xdist", "pytest-asyncio", "httpx2", "pydantic")
 """The test extras whose lower bounds the `oldest` rows install as well."""
 SHOWN = ("openai", "httpx", "httpx2", "vcrpy", "pytest", "werkzeug", "pydantic", "jsonschema")
 GENERATOR_TEST = "tests/test_validation.py::test_shipped_schemas_match_the_generator"
