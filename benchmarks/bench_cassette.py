@@ -17,11 +17,11 @@ from pathlib import Path
 import httpx
 
 from fakeopenai import FakeOpenAI
-from fakeopenai._cassette import Interaction, _cache, save
-from fakeopenai._journal import Call
-from fakeopenai._recording import Cassette
-from fakeopenai._requests import ChatRequest
-from fakeopenai._state import Context, Settings, State
+from fakeopenai._app.journal import Call
+from fakeopenai._app.state import Context, Settings, State
+from fakeopenai._app.views import ChatRequest
+from fakeopenai._recording.cassette import Interaction, _cache, save
+from fakeopenai._recording.tape import Cassette
 
 SIZES = (20, 2000)
 LOAD_REPEATS = 7

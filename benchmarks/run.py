@@ -47,7 +47,7 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from fakeopenai import MEMORY_BASE_URL, FakeOpenAI
-from fakeopenai._wire_client import make_socket_transport
+from fakeopenai._transports.sync_socket import make_socket_transport
 
 HELLO: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello"}]
 ANSWER = "Hello! How can I help you today?"
@@ -620,8 +620,8 @@ def large_chat_body() -> dict[str, Any]:
 
 def bench_validation(*, calls: int, rounds: int) -> Pair:
     """Schema validation plus the chat checks of one large request, against `json.loads` of it: (validate, floor, ratio)."""
-    from fakeopenai._requests import ChatRequest
-    from fakeopenai._validation import validate_body
+    from fakeopenai._app.views import ChatRequest
+    from fakeopenai._validation.bodies import validate_body
     from fakeopenai.endpoints._chat_checks import check_chat_request
 
     raw = json.dumps(large_chat_body()).encode()

@@ -5,16 +5,16 @@ In pytest, take the `fake_openai` fixture; elsewhere, `with FakeOpenAI() as fake
 
 from __future__ import annotations
 
-from ._cassette import CassetteError, Redactor
+from ._app.journal import Call, CallList
+from ._app.views import ChatRequest, RequestView, ToolResult
 from ._errors import ApiError, ConfigurationError, FakeOpenAIError, ServerError, UnmetExpectations
 from ._fake import DEFAULT_API_KEY, FakeOpenAI
-from ._journal import Call, CallList
-from ._memory import MEMORY_BASE_URL
-from ._recording import Cassette, RecordMode
-from ._requests import ChatRequest, RequestView, ToolResult
-from ._script import Fault, Match, Message, ToolCall
-from ._scripting import Scripting, ScriptOptions
-from ._validation import Problem
+from ._recording.cassette import CassetteError, Redactor
+from ._recording.tape import Cassette, RecordMode
+from ._scripting.script import Fault, Match, Message, ToolCall
+from ._scripting.vocabulary import Scripting, ScriptOptions
+from ._transports.memory import MEMORY_BASE_URL
+from ._validation.bodies import Problem
 
 __all__ = [
     "DEFAULT_API_KEY",

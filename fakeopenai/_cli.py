@@ -16,12 +16,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ._cassette import CassetteError, RecordingsLeftOut, Redactor
+from ._app.hosts import HostCheck
+from ._app.journal import Call
+from ._app.state import State, Tape
 from ._errors import ConfigurationError, FakeOpenAIError
 from ._fake import FakeOpenAI
-from ._hosts import HostCheck
-from ._journal import Call
-from ._recording import (
+from ._recording.cassette import CassetteError, RecordingsLeftOut, Redactor
+from ._recording.credentials import redact_json_keys, redact_pattern
+from ._recording.tape import (
     DEFAULT_UPSTREAM,
     RECORD_MODES,
     UPSTREAM_KEY_VARIABLE,
@@ -29,9 +31,7 @@ from ._recording import (
     check_record_mode,
     upstream_key_from,
 )
-from ._script_file import ANSWER_KEYS, ENDPOINTS, OPTIONS, ScriptEntry, load_script_file, register
-from ._secrets import redact_json_keys, redact_pattern
-from ._state import State, Tape
+from ._scripting.files import ANSWER_KEYS, ENDPOINTS, OPTIONS, ScriptEntry, load_script_file, register
 from .endpoints._control_reset import set_reset_hook
 
 _CONTROL_OPERATIONS = "fakeopenai.control."

@@ -9,19 +9,19 @@ from contextlib import contextmanager
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ._app import App, framing_error_body
-from ._cassette import Redactor
+from ._app.app import App, framing_error_body
+from ._app.hosts import HostCheck
+from ._app.report import build_report
+from ._app.state import Settings, State
+from ._app.views import ChatRequest, RequestView
 from ._errors import ServerError, UnmetExpectations
-from ._hosts import HostCheck
-from ._memory import MEMORY_BASE_URL, make_transports
-from ._recording import DEFAULT_UPSTREAM, Cassette, RecordMode, upstream_key_from
-from ._report import build_report
-from ._requests import ChatRequest, RequestView
-from ._scripting import Scripting
-from ._secrets import Secret
-from ._server import LoopbackServer
-from ._state import Settings, State
-from ._wire_client import make_socket_transport
+from ._http.server import LoopbackServer
+from ._recording.cassette import Redactor
+from ._recording.credentials import Secret
+from ._recording.tape import DEFAULT_UPSTREAM, Cassette, RecordMode, upstream_key_from
+from ._scripting.vocabulary import Scripting
+from ._transports.memory import MEMORY_BASE_URL, make_transports
+from ._transports.sync_socket import make_socket_transport
 from .endpoints import operations
 from .endpoints._assistants_scripting import AssistantsScripting, ThreadsScripting
 from .endpoints._audio_scripting import AudioScripting
@@ -278,7 +278,7 @@ class FakeOpenAI(Scripting[RequestView]):
         """
         import openai
 
-        from ._wire_client_async import make_async_socket_transport
+        from ._transports.async_socket import make_async_socket_transport
 
         httpx = _sdk_httpx()
         if memory:

@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from ._server import in_server_thread
+from ._http.server import in_server_thread
 
 REAL_API_HOSTS = frozenset({"api.openai.com"})
 """Hosts of the real OpenAI API."""

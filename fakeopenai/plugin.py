@@ -26,12 +26,12 @@ from typing import Any
 
 import pytest
 
-from ._cassette import RecordingsLeftOut
 from ._errors import ConfigurationError
 from ._fake import DEFAULT_API_KEY, FakeOpenAI
 from ._guard import RealApiGuard
-from ._recording import DEFAULT_UPSTREAM, RECORD_MODES, Cassette, check_record_mode, upstream_key_from
-from ._secrets import Secret
+from ._recording.cassette import RecordingsLeftOut
+from ._recording.credentials import Secret
+from ._recording.tape import DEFAULT_UPSTREAM, RECORD_MODES, Cassette, check_record_mode, upstream_key_from
 
 _GUARD = RealApiGuard()
 _FAKE_URLS: set[str] = set()

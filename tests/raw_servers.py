@@ -14,7 +14,7 @@ import httpx2
 import pytest
 from sdk_shapes import SDK_HTTPX
 
-from fakeopenai._wire_client import make_socket_transport
+from fakeopenai._transports.sync_socket import make_socket_transport
 
 Handler = Callable[[socket.socket, int], None]
 HTTP_PACKAGES = [pytest.param(httpx, id="httpx"), pytest.param(httpx2, id="httpx2")]

@@ -25,9 +25,9 @@ import pytest
 import yaml
 
 from fakeopenai import Cassette, CassetteError, FakeOpenAI
-from fakeopenai._cassette import Interaction, body_data, dumps, parse
-from fakeopenai._incoming import Incoming
-from fakeopenai._server import LoopbackServer
+from fakeopenai._app.incoming import Incoming
+from fakeopenai._http.server import LoopbackServer
+from fakeopenai._recording.cassette import Interaction, body_data, dumps, parse
 
 HELLO = [{"role": "user", "content": "Hello"}]
 UPSTREAM_KEY = "upstream-test-key-0001"
@@ -485,7 +485,7 @@ def test_a_writer_killed_mid_write_leaves_the_previous_cassette_whole(tmp_path: 
         f"""
         import itertools, sys
         from pathlib import Path
-        from fakeopenai._cassette import Interaction, save, locked
+        from fakeopenai._recording.cassette import Interaction, save, locked
 
         def interaction(n, size):
             return Interaction("POST", "https://api.openai.com/v1/chat/completions", {{}},
@@ -511,7 +511,7 @@ def test_a_writer_killed_mid_write_leaves_the_previous_cassette_whole(tmp_path: 
     stored = parse(path.read_text(), str(path))
     assert len(stored) in (200, 300)
     assert all(json.loads(i.response_body)["text"] == "x" * 2000 for i in stored)
-    from fakeopenai._cassette import locked, save
+    from fakeopenai._recording.cassette import locked, save
 
     with locked(path):
         save(path, stored[:1])

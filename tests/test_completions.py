@@ -11,7 +11,7 @@ from openai.types import Completion
 from openai.types.completion_choice import Logprobs
 
 from fakeopenai import FakeOpenAI, Message
-from fakeopenai._tokens import count_tokens
+from fakeopenai._simulation.tokens import count_tokens
 
 MODEL = "gpt-3.5-turbo-instruct"
 

@@ -13,7 +13,7 @@ import pytest
 from openai.types import CreateEmbeddingResponse
 
 from fakeopenai import FakeOpenAI
-from fakeopenai._tokens import count_tokens
+from fakeopenai._simulation.tokens import count_tokens
 
 SMALL = "text-embedding-3-small"
 

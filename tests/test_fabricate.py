@@ -20,8 +20,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fakeopenai._fabricate import fabricate_json, fabricate_text
-from fakeopenai._tokens import count_tokens
+from fakeopenai._simulation.fabricate import fabricate_json, fabricate_text
+from fakeopenai._simulation.tokens import count_tokens
 
 SEEDS = [f"seed-{n}" for n in range(25)]
 
@@ -413,7 +413,7 @@ def test_different_seeds_differ(name: str) -> None:
 def test_same_across_processes() -> None:
     script = (
         "import json, sys\n"
-        "from fakeopenai._fabricate import fabricate_json, fabricate_text\n"
+        "from fakeopenai._simulation.fabricate import fabricate_json, fabricate_text\n"
         "schema = json.loads(sys.stdin.read())\n"
         "print(json.dumps([fabricate_json(schema, 'p'), fabricate_text('p')]))\n"
     )

@@ -45,10 +45,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fakeopenai import FakeOpenAI
-from fakeopenai._fabricate import fabricate_json
-from fakeopenai._json import MAX_JSON_DEPTH
-from fakeopenai._server import MAX_HEAD_BYTES
-from fakeopenai._validation import has_schema
+from fakeopenai._app.strict_json import MAX_JSON_DEPTH
+from fakeopenai._http.server import MAX_HEAD_BYTES
+from fakeopenai._simulation.fabricate import fabricate_json
+from fakeopenai._validation.bodies import has_schema
 from fakeopenai.endpoints import Route
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*deprecated:DeprecationWarning")  # the SDK deprecates Assistants

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fakeopenai import CassetteError, FakeOpenAI
-from fakeopenai._cassette import MAX_BODY_BYTES, MAX_CASSETTE_BYTES, Interaction, dumps, header, load
+from fakeopenai._recording.cassette import MAX_BODY_BYTES, MAX_CASSETTE_BYTES, Interaction, dumps, header, load
 
 URI = "https://api.openai.com/v1/chat/completions"
 QUESTION = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hello"}]}
@@ -211,7 +211,7 @@ LOAD_AND_MEASURE = """
 import resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
 from pathlib import Path
-from fakeopenai._cassette import CassetteError, load
+from fakeopenai._recording.cassette import CassetteError, load
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 started = time.monotonic()
 try:

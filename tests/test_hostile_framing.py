@@ -24,9 +24,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import fakeopenai._server
+import fakeopenai._http.server
 from fakeopenai import ConfigurationError, FakeOpenAI, Fault
-from fakeopenai._server import MAX_CONNECTIONS, LoopbackServer
+from fakeopenai._http.server import MAX_CONNECTIONS, LoopbackServer
 
 SCALE = float(os.environ.get("FAKEOPENAI_FUZZ_SCALE", "1"))
 KEY = "sk-framing"
@@ -466,7 +466,7 @@ def test_idle_connections_cannot_starve_a_real_client(fake: FakeOpenAI) -> None:
 
 
 def test_a_request_head_must_arrive_within_the_head_timeout(fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fakeopenai._server, "HEAD_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(fakeopenai._http.server, "HEAD_TIMEOUT_SECONDS", 0.5)
     port = port_of(fake)
     with (
         socket.create_connection(("127.0.0.1", port), timeout=5) as slow,

@@ -163,7 +163,7 @@ def test_memory_mode_works_without_a_running_server() -> None:
 
 
 def test_memory_mode_answers_as_the_fake_so_recording_may_reach_the_upstream(fake_openai: FakeOpenAI) -> None:
-    from fakeopenai._server import in_server_thread
+    from fakeopenai._http.server import in_server_thread
 
     seen: list[bool] = []
     fake_openai.chat.respond_with_message("ok", when=lambda request: seen.append(in_server_thread()) or True)

@@ -8,7 +8,7 @@ import pytest
 from sdk_shapes import SDK_LINE
 
 from fakeopenai import FakeOpenAI
-from fakeopenai._cassette import parse
+from fakeopenai._recording.cassette import parse
 
 SECRET_HEADERS = ("authorization", "api-key", "openai-organization", "openai-project", "cookie", "set-cookie")
 

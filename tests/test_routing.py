@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 
 from fakeopenai import FakeOpenAI
-from fakeopenai._routing import Router
+from fakeopenai._app.routing import Router
 from fakeopenai.endpoints import Route, all_routes
 
 ROUTES = all_routes()

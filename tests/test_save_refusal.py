@@ -17,7 +17,7 @@ from test_recording_plugin import run
 from test_serve import Served, chat
 
 from fakeopenai import FakeOpenAI
-from fakeopenai._cassette import CassetteError, parse
+from fakeopenai._recording.cassette import CassetteError, parse
 
 REAL_KEY = "sk-proj-RealUpstreamKey" + "Zz8" * 10
 ASIDE_KEY = "key-" + "0001"

@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from fakeopenai import CassetteError, FakeOpenAI
-from fakeopenai._cassette import parse
-from fakeopenai._incoming import Incoming
-from fakeopenai._secrets import Secret, scan
-from fakeopenai._server import LoopbackServer
+from fakeopenai._app.incoming import Incoming
+from fakeopenai._http.server import LoopbackServer
+from fakeopenai._recording.cassette import parse
+from fakeopenai._recording.credentials import Secret, scan
 
 UPSTREAM_KEY = "upstream-test-key-0001"
 GITHUB = "ghp_" + "aB3dE5gH7jK9mN1pQ3rS5tU7vW9xY1zA2bC4"

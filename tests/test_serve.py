@@ -22,8 +22,8 @@ import requests
 
 from fakeopenai import FakeOpenAI
 from fakeopenai._cli import _parser, beyond_loopback_warning, main
-from fakeopenai._script_file import ENDPOINTS, OPTIONS, _endpoint_factories
-from fakeopenai._scripting import ScriptOptions
+from fakeopenai._scripting.files import ENDPOINTS, OPTIONS, _endpoint_factories
+from fakeopenai._scripting.vocabulary import ScriptOptions
 
 HELLO = [{"role": "user", "content": "Hello"}]
 JSON_WITH_KEY = ("-H", "Authorization: Bearer sk-any", "-H", "Content-Type: application/json")

@@ -233,7 +233,7 @@ def test_beyond_loopback_needs_an_api_key(capsys: pytest.CaptureFixture[str], ar
     ],
 )
 def test_host_check(value: str | None, allowed: bool) -> None:
-    from fakeopenai._hosts import HostCheck
+    from fakeopenai._app.hosts import HostCheck
 
     check = HostCheck(["myhost.example", ".corp.example"])
 

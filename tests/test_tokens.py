@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fakeopenai._tokens import count_tokens, split_into_chunks, truncate_to_tokens
+from fakeopenai._simulation.tokens import count_tokens, split_into_chunks, truncate_to_tokens
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ import openai
 import pytest
 from sdk_shapes import SDK_HTTPX
 
-from fakeopenai._validation import Problem, UploadedFile, has_schema, validate_body
+from fakeopenai._validation.bodies import Problem, UploadedFile, has_schema, validate_body
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "fakeopenai" / "schemas"
@@ -1012,7 +1012,7 @@ def test_shipped_schemas_match_the_generator(tmp_path: Path) -> None:
 
 
 def test_subclasses_of_uploaded_file_validate_as_files() -> None:
-    from fakeopenai._multipart import FilePart
+    from fakeopenai._app.multipart import FilePart
 
     part = FilePart("a.jsonl", "application/jsonl", 2, b"{}")
     assert validate_body("files.create", {"file": part, "purpose": "batch"}, from_form=True) == []

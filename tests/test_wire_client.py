@@ -30,7 +30,7 @@ from raw_servers import (
 from sdk_shapes import SDK_HTTPX, http_error_of, mid_stream
 
 from fakeopenai import FakeOpenAI
-from fakeopenai._wire_client import make_socket_transport
+from fakeopenai._transports.sync_socket import make_socket_transport
 
 HELLO: list[Any] = [{"role": "user", "content": "Hello"}]
 TOOL = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}

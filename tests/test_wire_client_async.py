@@ -26,9 +26,9 @@ from raw_servers import (
 from sdk_shapes import SDK_HTTPX, http_error_of, mid_stream
 
 from fakeopenai import FakeOpenAI
-from fakeopenai import _wire_client_async as wire_client_async
-from fakeopenai._wire_client_async import make_async_socket_transport
-from fakeopenai._wire_client_asyncio import AsyncioConnection
+from fakeopenai._transports import async_socket as wire_client_async
+from fakeopenai._transports.async_socket import make_async_socket_transport
+from fakeopenai._transports.asyncio_connection import AsyncioConnection
 
 HELLO: list[Any] = [{"role": "user", "content": "Hello"}]
 TOOL = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}

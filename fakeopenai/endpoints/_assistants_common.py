@@ -7,9 +7,9 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .._app.responses import JsonResponse, Response
+from .._app.state import Context, State
 from .._errors import ApiError
-from .._http import JsonResponse, Response
-from .._state import Context, State
 from ._store import Resource, not_found, paginate, table
 
 ASSISTANTS = "assistants"

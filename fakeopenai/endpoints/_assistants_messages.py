@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._app.state import State
 from .._errors import ApiError
-from .._state import State
 from ._assistants_common import FILES, MESSAGES, metadata_of, missing
 from ._store import Resource, table
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .._app.state import State
+from .._app.views import RequestView
 from .._errors import ConfigurationError
-from .._requests import RequestView
-from .._scripting import Scripting
-from .._state import State
-from .._validation import validate_body
+from .._scripting.vocabulary import Scripting
+from .._validation.bodies import validate_body
 from . import assistants, threads
 from ._assistants_common import ASSISTANTS, THREADS, domain_lock, public
 from ._assistants_messages import file_problem, new_message, thread_messages

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .._multipart import FilePart
-from .._requests import RequestView
+from .._app.multipart import FilePart
+from .._app.views import RequestView
 from ._images_request import form_float, form_list, form_str
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from .._validation import Problem
+from .._validation.bodies import Problem
 from ._audio_codecs import opus_duration
 from ._audio_request import AudioRequest
 from ._audio_wav import flac_duration, wav_duration

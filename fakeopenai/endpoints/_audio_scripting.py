@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing_extensions import Unpack
 
-from .._scripting import Scripting, ScriptOptions
+from .._scripting.vocabulary import Scripting, ScriptOptions
 from ._audio_request import AudioRequest
 
 TRANSCRIBING = frozenset({"audio.transcriptions.create", "audio.translations.create"})

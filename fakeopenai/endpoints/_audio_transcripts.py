@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .._http import EventStream, JsonResponse, RawResponse, Response, SseEvent
-from .._tokens import count_tokens, split_into_chunks
+from .._app.responses import EventStream, JsonResponse, RawResponse, Response, SseEvent
+from .._simulation.tokens import count_tokens, split_into_chunks
 from ._audio_request import AudioRequest
 from ._audio_rules import DIARIZE, TOKEN_MODELS, WHISPER
 from ._images_request import form_list

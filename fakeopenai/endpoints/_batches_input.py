@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .._json import loads as loads_json
+from .._app.strict_json import loads as loads_json
 
 MAX_REQUESTS = 50_000
 MAX_EMBEDDING_INPUTS = 50_000

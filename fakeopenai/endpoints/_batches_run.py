@@ -16,8 +16,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from .._app.state import State
 from .._errors import ConfigurationError
-from .._state import State
 from ._batches_input import BatchLine, read_batch
 from ._files_store import CONTENT, FILES, hex_id, store_file
 from ._store import Resource, table

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._app.state import State
 from .._errors import ConfigurationError
-from .._state import State
 from ._batches_run import BATCHES, advance, expire, finish
 from ._files_progress import ProgressVerbs, take_over
 from ._files_store import public

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._requests import ChatRequest, RequestView
-from .._script import Message
-from .._validation import Problem
+from .._app.views import ChatRequest, RequestView
+from .._scripting.script import Message
+from .._validation.bodies import Problem
 from ._strict_schemas import schema_errors, strict_violation
 
 

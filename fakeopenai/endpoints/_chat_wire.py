@@ -9,11 +9,11 @@ from collections.abc import Iterator, Sequence
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
-from .._http import EventStream, JsonResponse, Response, SseEvent, compact_json
-from .._requests import ChatRequest
-from .._script import Message, ToolCall
-from .._state import Context
-from .._tokens import count_tokens, split_into_chunks
+from .._app.responses import EventStream, JsonResponse, Response, SseEvent, compact_json
+from .._app.state import Context
+from .._app.views import ChatRequest
+from .._scripting.script import Message, ToolCall
+from .._simulation.tokens import count_tokens, split_into_chunks
 
 
 @functools.lru_cache(maxsize=256)

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .._requests import RequestView
-from .._tokens import count_tokens
-from .._validation import Problem
+from .._app.views import RequestView
+from .._simulation.tokens import count_tokens
+from .._validation.bodies import Problem
 from ._models_catalogue import COMPLETION_CONTEXT
 from ._models_shared import problem
 from ._models_store import base_model_of

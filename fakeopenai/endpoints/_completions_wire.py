@@ -14,9 +14,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .._http import EventStream, JsonResponse, Response, SseEvent, compact_json
-from .._state import Context
-from .._tokens import split_into_chunks
+from .._app.responses import EventStream, JsonResponse, Response, SseEvent, compact_json
+from .._app.state import Context
+from .._simulation.tokens import split_into_chunks
 from ._completions_request import TOKEN_PIECES, CompletionRequest, Prompt, token_piece
 
 

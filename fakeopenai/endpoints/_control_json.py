@@ -6,9 +6,9 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
-from .._journal import Call, EventLog
-from .._multipart import FilePart
-from .._script import Scripted
+from .._app.journal import Call, EventLog
+from .._app.multipart import FilePart
+from .._scripting.script import Scripted
 
 _SECRET_HEADERS = frozenset({"authorization", "api-key"})
 

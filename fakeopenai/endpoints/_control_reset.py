@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Sequence
 from weakref import WeakKeyDictionary
 
-from .._state import State, Tape
+from .._app.state import State, Tape
 
 ResetHook = Callable[[State, Tape | None], Sequence[str] | None]
 """Called after a reset with the state and the tape it had, to restore what the server started with; returns

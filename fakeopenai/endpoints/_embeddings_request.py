@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._requests import RequestView
-from .._tokens import count_tokens
-from .._validation import Problem
+from .._app.views import RequestView
+from .._simulation.tokens import count_tokens
+from .._validation.bodies import Problem
 from ._models_catalogue import EMBEDDING_DIMENSIONS
 from ._models_shared import problem
 

@@ -7,9 +7,9 @@ import math
 import threading
 from collections.abc import Sequence
 
+from .._app.state import State
 from .._errors import ConfigurationError
-from .._scripting import Scripting
-from .._state import State
+from .._scripting.vocabulary import Scripting
 from ._embeddings_request import EmbeddingsRequest, Item
 
 _KEY = "embeddings.pins"

@@ -8,7 +8,7 @@ import itertools
 from collections.abc import Mapping
 from typing import Any
 
-from .._state import State
+from .._app.state import State
 from ._store import Resource, table
 
 EVALS = "evals"

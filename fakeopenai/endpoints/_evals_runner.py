@@ -15,8 +15,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .._json import loads as loads_json
-from .._state import State
+from .._app.state import State
+from .._app.strict_json import loads as loads_json
 from ._evals_graders import GraderError, Usage, grade, lookup, render_messages
 from ._evals_objects import new_output_item
 from ._store import Resource, table

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .._app.state import State
+from .._app.views import RequestView
 from .._errors import ConfigurationError
-from .._requests import RequestView
-from .._scripting import Scripting
-from .._state import State
-from .._validation import validate_body
+from .._scripting.vocabulary import Scripting
+from .._validation.bodies import validate_body
 from . import evals
 from ._evals_objects import EVAL_RUNS, EVALS, OUTPUT_ITEMS, new_eval
 from ._store import Resource, table

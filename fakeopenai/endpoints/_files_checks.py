@@ -8,10 +8,10 @@ file are checked later, when a batch or a job validates them.
 
 from __future__ import annotations
 
-from .._json import loads as loads_json
-from .._multipart import FilePart
-from .._requests import RequestView
-from .._validation import Problem
+from .._app.multipart import FilePart
+from .._app.strict_json import loads as loads_json
+from .._app.views import RequestView
+from .._validation.bodies import Problem
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_BATCH_FILE_BYTES = 200 * 1024 * 1024

@@ -7,10 +7,10 @@ resource itself (`advance`, `fail`, …) takes it out of automatic progress.
 
 from __future__ import annotations
 
+from .._app.state import State
+from .._app.views import RequestView
 from .._errors import ConfigurationError
-from .._requests import RequestView
-from .._scripting import Scripting
-from .._state import State
+from .._scripting.vocabulary import Scripting
 from ._store import Resource
 
 DEFAULT_ON_RETRIEVE = 1

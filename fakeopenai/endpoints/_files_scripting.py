@@ -6,10 +6,10 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .._app.state import State
+from .._app.views import RequestView
 from .._errors import ConfigurationError
-from .._requests import RequestView
-from .._scripting import Scripting
-from .._state import State
+from .._scripting.vocabulary import Scripting
 from ._files_store import CONTENT, FILES, public, store_file
 from ._store import table
 

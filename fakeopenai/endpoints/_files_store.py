@@ -13,9 +13,9 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .._app.responses import JsonResponse, Response
+from .._app.state import State
 from .._errors import ApiError
-from .._http import JsonResponse, Response
-from .._state import State
 from ._store import Resource, Table, paginate, table
 
 FILES = "files"

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._json import loads as loads_json
-from .._tokens import count_tokens
+from .._app.strict_json import loads as loads_json
+from .._simulation.tokens import count_tokens
 
 MIN_TRAINING_EXAMPLES = 10
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})

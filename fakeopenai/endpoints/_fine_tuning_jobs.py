@@ -12,8 +12,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from .._app.state import State
 from .._errors import ApiError, ConfigurationError
-from .._state import State
 from ._files_store import CONTENT, FILES, store_file
 from ._fine_tuning_data import (
     MIN_TRAINING_EXAMPLES,

@@ -6,7 +6,7 @@ the models endpoints list it and it can be fine-tuned again.
 
 from __future__ import annotations
 
-from .._state import State
+from .._app.state import State
 from ._models_store import DEFAULT_OWNER, find_model
 
 ORGANIZATION_ID = DEFAULT_OWNER

@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .._app.state import State
 from .._errors import ConfigurationError
-from .._state import State
 from ._files_progress import ProgressVerbs, take_over
 from ._files_store import public
 from ._fine_tuning_jobs import JOBS, advance, fail, finish

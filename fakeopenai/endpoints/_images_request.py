@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._multipart import FilePart
-from .._requests import RequestView
+from .._app.multipart import FilePart
+from .._app.views import RequestView
 
 
 def form_list(view: RequestView, name: str) -> list[Any]:

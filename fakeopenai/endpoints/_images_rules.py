@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .._requests import RequestView
-from .._validation import Problem
+from .._app.views import RequestView
+from .._validation.bodies import Problem
 from ._images_png import image_info
 from ._images_request import ImageRequest, form_int, form_str
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing_extensions import Unpack
 
 from .._errors import ConfigurationError
-from .._script import Message
-from .._scripting import Scripting, ScriptOptions
+from .._scripting.script import Message
+from .._scripting.vocabulary import Scripting, ScriptOptions
 from ._images_png import image_info
 from ._images_request import ImageRequest
 

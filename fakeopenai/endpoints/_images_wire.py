@@ -8,9 +8,9 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .._http import EventStream, JsonResponse, Response, SseEvent
-from .._state import Context
-from .._tokens import count_tokens
+from .._app.responses import EventStream, JsonResponse, Response, SseEvent
+from .._app.state import Context
+from .._simulation.tokens import count_tokens
 from ._images_picture import render
 from ._images_png import image_info
 from ._images_request import ImageRequest, form_int, form_str

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .._requests import RequestView
-from .._scripting import Scripting
+from .._app.views import RequestView
+from .._scripting.vocabulary import Scripting
 from ._models_catalogue import Kind
 from ._models_store import add_model, find_model, list_models, remove_model
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from .._app.responses import Response
+from .._app.state import Context
 from .._errors import ConfigurationError
-from .._http import Response
-from .._script import Fault
-from .._state import Context
-from .._validation import Problem
+from .._scripting.script import Fault
+from .._validation.bodies import Problem
 
 
 def scripted_fault(ctx: Context) -> Response | None:

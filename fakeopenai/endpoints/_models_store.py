@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import threading
 
+from .._app.state import State
 from .._errors import ApiError
-from .._state import State
 from ._models_catalogue import DEFAULT_MODELS, RETIRED_MODELS, Kind, ModelInfo
 
 _KEY = "models"

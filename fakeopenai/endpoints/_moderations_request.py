@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .._requests import RequestView
-from .._validation import Problem
+from .._app.views import RequestView
+from .._validation.bodies import Problem
 from ._models_shared import problem
 from ._moderations_categories import is_text_model
 

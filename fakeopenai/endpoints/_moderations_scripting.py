@@ -6,9 +6,9 @@ import re
 import threading
 from dataclasses import dataclass
 
+from .._app.state import State
 from .._errors import ConfigurationError
-from .._scripting import Scripting
-from .._state import State
+from .._scripting.vocabulary import Scripting
 from ._moderations_categories import category_name
 from ._moderations_request import ModerationInput, ModerationRequest
 

@@ -6,9 +6,9 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from .._requests import RequestView
-from .._script import Message
-from .._validation import Problem
+from .._app.views import RequestView
+from .._scripting.script import Message
+from .._validation.bodies import Problem
 from ._responses_reasoning import is_reasoning_model
 from ._responses_request import ResponsesRequest, content_text, item_type
 from ._strict_schemas import schema_errors, strict_violation

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .._requests import RequestView, ToolResult
+from .._app.views import RequestView, ToolResult
 
 
 def item_type(item: Any) -> str | None:

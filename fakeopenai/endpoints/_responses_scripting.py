@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from typing_extensions import Unpack
 
-from .._script import Answer, Fault, Message, ToolCall, as_answer
-from .._scripting import Scripting, ScriptOptions
-from .._state import State
+from .._app.state import State
+from .._scripting.script import Answer, Fault, Message, ToolCall, as_answer
+from .._scripting.vocabulary import Scripting, ScriptOptions
 from ._responses_request import ResponsesRequest
 from ._responses_store import response_store
 

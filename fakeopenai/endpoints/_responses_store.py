@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .._app.state import State
 from .._errors import ConfigurationError
-from .._state import State
 from ._responses_request import item_type
 from ._responses_stream import in_flight
 from ._responses_wire import Rendered, hex_id

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._http import SseEvent, compact_json
-from .._tokens import split_into_chunks
+from .._app.responses import SseEvent, compact_json
+from .._simulation.tokens import split_into_chunks
 from ._responses_wire import Rendered
 
 _FINAL_EVENTS = {"completed": "response.completed", "incomplete": "response.incomplete", "failed": "response.failed"}

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .._fabricate import fabricate_json, fabricate_text
-from .._script import Message, ToolCall
-from .._tokens import count_tokens, truncate_to_tokens
+from .._scripting.script import Message, ToolCall
+from .._simulation.fabricate import fabricate_json, fabricate_text
+from .._simulation.tokens import count_tokens, truncate_to_tokens
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._fabricate import fabricate_text
-from .._script import Message, ToolCall
-from .._state import State
-from .._tokens import count_tokens, split_into_chunks
+from .._app.state import State
+from .._scripting.script import Message, ToolCall
+from .._simulation.fabricate import fabricate_text
+from .._simulation.tokens import count_tokens, split_into_chunks
 from ._chat_wire import token_logprob
 from ._responses_reasoning import effort, reasoning_echo, reasoning_tokens, summary_asked
 from ._responses_request import ResponsesRequest, content_text, item_type

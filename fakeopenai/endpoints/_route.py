@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from .._http import Response
-from .._requests import RequestView
-from .._state import Context
-from .._validation import Problem
+from .._app.responses import Response
+from .._app.state import Context
+from .._app.views import RequestView
+from .._validation.bodies import Problem
 
 BodyKind = Literal["json", "multipart", "none"]
 
@@ -20,7 +20,7 @@ class Route:
 
     method: str
     rule: str
-    """A URL rule in werkzeug's syntax, e.g. `/v1/files/<file_id>` (what it matches: `fakeopenai._routing`)."""
+    """A URL rule in werkzeug's syntax, e.g. `/v1/files/<file_id>` (what it matches: `fakeopenai._app.routing`)."""
     operation: str
     """The SDK-style name, e.g. `chat.completions.create`; also names its request schema."""
     simulate: Callable[[Context], Response]

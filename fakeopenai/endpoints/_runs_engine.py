@@ -17,10 +17,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .._requests import ChatRequest
-from .._script import Fault, Message
-from .._state import State
-from .._tokens import split_into_chunks
+from .._app.state import State
+from .._app.views import ChatRequest
+from .._scripting.script import Fault, Message
+from .._simulation.tokens import split_into_chunks
 from ._assistants_common import MESSAGES, STEPS
 from ._assistants_messages import as_chat_message, text_block, thread_messages
 from ._chat_checks import impossible_answer

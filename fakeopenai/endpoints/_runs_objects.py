@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .._http import SseEvent, compact_json
-from .._state import State
+from .._app.responses import SseEvent, compact_json
+from .._app.state import State
 from ._assistants_common import RUNS, STEPS, normalize_tools, public
 from ._store import Resource, table
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._app.state import State
+from .._app.views import RequestView
 from .._errors import ConfigurationError
-from .._requests import RequestView
-from .._scripting import Scripting
-from .._state import State
+from .._scripting.vocabulary import Scripting
 from ._assistants_common import ACTIVE_RUN_STATUSES, RUNS, domain_lock, public
 from ._runs_engine import (
     TURN_OPERATIONS,

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from .._app.state import State
 from .._errors import ApiError
-from .._state import State
 
 Resource = dict[str, Any]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._http import JsonResponse, Response
-from .._state import Context, State
+from .._app.responses import JsonResponse, Response
+from .._app.state import Context, State
 from ._assistants_common import (
     ASSISTANTS,
     beta_only,

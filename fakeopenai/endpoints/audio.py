@@ -17,14 +17,14 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import cast
 
+from .._app.responses import EventStream, RawResponse, Response, SseEvent
+from .._app.state import Context
+from .._app.views import RequestView
 from .._errors import ApiError, ConfigurationError
-from .._fabricate import fabricate_text
-from .._http import EventStream, RawResponse, Response, SseEvent
-from .._requests import RequestView
-from .._script import Fault, Message
-from .._state import Context
-from .._tokens import count_tokens
-from .._validation import Problem
+from .._scripting.script import Fault, Message
+from .._simulation.fabricate import fabricate_text
+from .._simulation.tokens import count_tokens
+from .._validation.bodies import Problem
 from . import _audio_codecs as codecs
 from ._audio_request import AudioRequest
 from ._audio_rules import (

@@ -9,9 +9,9 @@ finishes on its first retrieve. An invalid input file fails it with `errors`.
 
 from __future__ import annotations
 
+from .._app.responses import JsonResponse, Response
+from .._app.state import Context
 from .._errors import ApiError
-from .._http import JsonResponse, Response
-from .._state import Context
 from ._batches_run import BATCHES, TERMINAL, finish, new_batch
 from ._files_progress import count_retrieve, finishes_at_once, stamp
 from ._files_store import FILES, file_not_found, listing, public, public_rows

@@ -13,12 +13,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .._fabricate import fabricate_json, fabricate_text
-from .._http import Response
-from .._requests import ChatRequest
-from .._script import Fault, Message, ToolCall
-from .._state import Context
-from .._tokens import count_tokens, truncate_to_tokens
+from .._app.responses import Response
+from .._app.state import Context
+from .._app.views import ChatRequest
+from .._scripting.script import Fault, Message, ToolCall
+from .._simulation.fabricate import fabricate_json, fabricate_text
+from .._simulation.tokens import count_tokens, truncate_to_tokens
 from ._chat_checks import check_chat_request, impossible_answer
 from ._chat_wire import ChatRenderer
 from ._route import Route

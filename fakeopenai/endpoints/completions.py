@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 
+from .._app.responses import Response
+from .._app.state import Context
 from .._errors import ApiError
-from .._fabricate import fabricate_text
-from .._http import Response
-from .._script import Fault, Message
-from .._state import Context
-from .._tokens import count_tokens, truncate_to_tokens
+from .._scripting.script import Fault, Message
+from .._simulation.fabricate import fabricate_text
+from .._simulation.tokens import count_tokens, truncate_to_tokens
 from ._completions_request import CompletionRequest, Prompt, check_completion_request
 from ._completions_wire import Choice, CompletionRenderer
 from ._models_store import resolve_model

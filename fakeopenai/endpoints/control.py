@@ -19,11 +19,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .._app.report import build_report
+from .._app.responses import JsonResponse, Response
+from .._app.state import Context
 from .._errors import ApiError
-from .._http import JsonResponse, Response
-from .._report import build_report
-from .._script_file import ScriptFileError, parse_scripts, register
-from .._state import Context
+from .._scripting.files import ScriptFileError, parse_scripts, register
 from ._control_json import call_json, script_json
 from ._control_reset import reset
 from ._route import BodyKind, Route

@@ -29,11 +29,11 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from .._app.responses import JsonResponse, Response
+from .._app.state import Context
+from .._app.views import RequestView
 from .._errors import ApiError
-from .._http import JsonResponse, Response
-from .._requests import RequestView
-from .._state import Context
-from .._validation import Problem, validate_body
+from .._validation.bodies import Problem, validate_body
 from . import completions, embeddings
 from ._completions_request import CompletionRequest, check_completion_request
 from ._embeddings_request import EmbeddingsRequest, check_embeddings_request

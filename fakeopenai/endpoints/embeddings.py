@@ -14,9 +14,9 @@ import base64
 from collections.abc import Sequence
 from typing import Any
 
+from .._app.responses import JsonResponse, Response
+from .._app.state import Context
 from .._errors import ApiError
-from .._http import JsonResponse, Response
-from .._state import Context
 from ._embeddings_request import MAX_REQUEST_TOKENS, EmbeddingsRequest, Item, check_embeddings_request
 from ._embeddings_scripting import pinned_vector
 from ._embeddings_vectors import embed, shorten, to_base64_bytes

@@ -14,9 +14,9 @@ import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .._app.responses import JsonResponse, Response
+from .._app.state import Context, State
 from .._errors import ApiError
-from .._http import JsonResponse, Response
-from .._state import Context, State
 from ._evals_objects import EVAL_RUNS, EVALS, OUTPUT_ITEMS, new_eval, new_eval_run, updated_at
 from ._evals_runner import run_eval
 from ._route import Route

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._app.multipart import FilePart
+from .._app.responses import JsonResponse, RawResponse, Response
+from .._app.state import Context
 from .._errors import ApiError
-from .._http import JsonResponse, RawResponse, Response
-from .._multipart import FilePart
-from .._state import Context
 from ._files_checks import check_upload
 from ._files_store import CONTENT, FILES, expiry, file_not_found, listing, public, public_rows, store_file
 from ._route import Route

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._app.responses import JsonResponse, Response
+from .._app.state import Context
+from .._app.views import RequestView
 from .._errors import ApiError
-from .._http import JsonResponse, Response
-from .._requests import RequestView
-from .._state import Context
-from .._validation import Problem
+from .._validation.bodies import Problem
 from ._files_progress import count_retrieve, finishes_at_once, stamp
 from ._files_store import FILES, listing, public, public_rows
 from ._fine_tuning_jobs import (

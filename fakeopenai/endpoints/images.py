@@ -16,13 +16,13 @@ from collections.abc import Callable
 from itertools import cycle, islice
 from typing import Any, cast
 
+from .._app.multipart import FilePart
+from .._app.responses import RawResponse, Response
+from .._app.state import Context
+from .._app.views import RequestView
 from .._errors import ApiError, ConfigurationError
-from .._http import RawResponse, Response
-from .._multipart import FilePart
-from .._requests import RequestView
-from .._script import Fault
-from .._state import Context
-from .._validation import Problem
+from .._scripting.script import Fault
+from .._validation.bodies import Problem
 from ._images_picture import render
 from ._images_png import image_info
 from ._images_request import ImageRequest, form_str

@@ -7,9 +7,9 @@ deleted; the API refuses to delete a base model with 403.
 
 from __future__ import annotations
 
+from .._app.responses import JsonResponse, Response
+from .._app.state import Context
 from .._errors import ApiError
-from .._http import JsonResponse, Response
-from .._state import Context
 from ._models_store import is_fine_tuned, list_models, remove_model, resolve_model
 from ._route import Route
 

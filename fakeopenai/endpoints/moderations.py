@@ -13,9 +13,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 
+from .._app.responses import JsonResponse, Response
+from .._app.state import Context
 from .._errors import ApiError
-from .._http import JsonResponse, Response
-from .._state import Context
 from ._models_shared import scripted_fault
 from ._models_store import resolve_model
 from ._moderations_categories import is_text_model, moderation_result, unreachable_flags

@@ -21,10 +21,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._app.responses import EventStream, JsonResponse, Response
+from .._app.state import Context
 from .._errors import ApiError
-from .._http import EventStream, JsonResponse, Response
-from .._script import Fault, Message
-from .._state import Context
+from .._scripting.script import Fault, Message
 from ._responses_checks import check_conversation, check_responses_request, impossible_answer, problem
 from ._responses_reasoning import reasoning_tokens
 from ._responses_request import ResponsesRequest, item_type

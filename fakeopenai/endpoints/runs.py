@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._app.responses import EventStream, JsonResponse, Response
+from .._app.state import Context, State
 from .._errors import ApiError
-from .._http import EventStream, JsonResponse, Response
-from .._state import Context, State
 from ._assistants_common import (
     ASSISTANTS,
     RUNS,

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._app.responses import JsonResponse, Response
+from .._app.state import Context, State
 from .._errors import ApiError
-from .._http import JsonResponse, Response
-from .._state import Context, State
 from ._assistants_common import (
     MESSAGES,
     RUNS,

@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from .._app.multipart import FilePart
+from .._app.responses import JsonResponse, Response
+from .._app.state import Context
 from .._errors import ApiError
-from .._http import JsonResponse, Response
-from .._multipart import FilePart
-from .._state import Context
 from ._files_checks import content_problem
 from ._files_store import expiry, public, store_file
 from ._route import Route
