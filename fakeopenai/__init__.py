@@ -45,6 +45,8 @@ __all__ = [
 
 for _name in __all__:
     _value = globals()[_name]
-    if isinstance(_value, type):  # tracebacks, reprs and docs then say `fakeopenai.FakeOpenAI`, not a private module
+    # Tracebacks, reprs and docs then say `fakeopenai.FakeOpenAI`, not a private module. (Python 3.10 counts
+    # `Callable[...]` aliases such as `Redactor` as types too: they come from elsewhere, and stay as they are.)
+    if isinstance(_value, type) and _value.__module__.startswith(f"{__name__}."):
         _value.__module__ = __name__
 del _name, _value
