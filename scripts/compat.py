@@ -56,7 +56,7 @@ CORE = ("werkzeug", "jsonschema", "vcrpy", "httpx", "anyio", "pyyaml", "detect-s
 TEST_CORE = ("pytest", "pytest-xdist", "pytest-asyncio", "httpx2", "pydantic")
 """The test extras whose lower bounds the `oldest` rows install as well."""
 SHOWN = ("openai", "httpx", "httpx2", "vcrpy", "pytest", "werkzeug", "pydantic", "jsonschema")
-GENERATOR_TEST = "tests/test_validation.py::test_shipped_schemas_match_the_generator"
+GENERATOR_TEST = "tests/validation/test_validation.py::test_shipped_schemas_match_the_generator"
 
 
 @dataclass(frozen=True)

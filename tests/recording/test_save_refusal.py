@@ -13,8 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
-from test_recording_plugin import run
-from test_serve import Served, chat
+from pytester_runs import run
+from serving import Served, chat
 
 from fakeopenai import FakeOpenAI
 from fakeopenai._recording.cassette import CassetteError, parse

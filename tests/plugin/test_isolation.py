@@ -17,7 +17,7 @@ import pytest
 from fakeopenai import FakeOpenAI
 
 HI = [{"role": "user", "content": "Hi"}]
-EXAMPLE_CASSETTE = Path(__file__).parent / "examples" / "cassettes" / "test_recording_basic" / "test_capital.yaml"
+EXAMPLE_CASSETTE = Path(__file__).parents[1] / "examples" / "cassettes" / "test_recording_basic" / "test_capital.yaml"
 
 PRELUDE = """
 import time

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-NODE_PROJECT = Path(__file__).resolve().parent / "node"
+NODE_PROJECT = Path(__file__).resolve().parents[1] / "node"
 
 
 def node_modules() -> None:

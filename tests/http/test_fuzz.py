@@ -13,7 +13,7 @@ the server answers a normal request on the same connection (so it read exactly
 the bytes it was sent), and `state.errors` (exceptions raised inside the
 server) stays empty.
 
-Each test prints how many inputs it sent: `pytest tests/test_fuzz.py -rP` (or
+Each test prints how many inputs it sent: `pytest tests/http/test_fuzz.py -rP` (or
 `-s` without xdist) shows the counts. `FAKEOPENAI_FUZZ_SCALE=10` runs ten
 times as many examples.
 """

@@ -217,7 +217,7 @@ def _random_ids(rng: random.Random) -> Iterator[str]:
 def test_no_false_positives_on_ids_embeddings_and_the_repo_cassettes() -> None:
     rng = random.Random(16)
     assert scan((("an id", text) for text in _random_ids(rng)), [Secret(UPSTREAM_KEY)]) == []
-    root = Path(__file__).parent.parent
+    root = Path(__file__).parents[2]
     cassettes = [p for p in root.rglob("*.yaml") if "cassettes" in p.parts and ".venv" not in p.parts]
     assert cassettes
     for cassette in cassettes:

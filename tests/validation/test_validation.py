@@ -21,7 +21,7 @@ from sdk_shapes import SDK_HTTPX
 
 from fakeopenai._validation.bodies import Problem, UploadedFile, has_schema, validate_body
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "fakeopenai" / "schemas"
 CHAT = "chat.completions.create"
 BASE: dict[str, Any] = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hi"}]}

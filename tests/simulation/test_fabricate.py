@@ -425,7 +425,7 @@ def test_same_across_processes() -> None:
             capture_output=True,
             text=True,
             check=True,
-            cwd=Path(__file__).resolve().parent.parent,
+            cwd=Path(__file__).resolve().parents[2],
             env={**os.environ, "PYTHONHASHSEED": hash_seed},
         )
         outputs.add(done.stdout)

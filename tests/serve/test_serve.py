@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import queue
 import re
 import shutil
 import signal
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,78 +15,20 @@ from typing import Any
 import httpx
 import pytest
 import requests
+from serving import HELLO, KEY, Served, chat, run_cli
 
 from fakeopenai import FakeOpenAI
-from fakeopenai._cli import _parser, beyond_loopback_warning, main
+from fakeopenai._cli import _parser, beyond_loopback_warning
 from fakeopenai._scripting.files import ENDPOINTS, OPTIONS, _endpoint_factories
 from fakeopenai._scripting.vocabulary import ScriptOptions
 
-HELLO = [{"role": "user", "content": "Hello"}]
 JSON_WITH_KEY = ("-H", "Authorization: Bearer sk-any", "-H", "Content-Type: application/json")
-KEY = "sk-serve-test"
 CONTROL_AUTH = {"Authorization": f"Bearer {KEY}"}
 """With --api-key, the control API needs the key too."""
 WEATHER_TOOL = {
     "type": "function",
     "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}},
 }
-
-
-class Served:
-    """`fakeopenai serve` in a subprocess; its first line is the base URL, later lines the request log."""
-
-    def __init__(self, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "fakeopenai", "serve", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, **(env or {})},
-            cwd=cwd,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.errors: list[str] = []
-        assert self.process.stdout is not None and self.process.stderr is not None
-        threading.Thread(target=self._read, args=(self.process.stdout, self.lines.put), daemon=True).start()
-        self._stderr = threading.Thread(target=self._read, args=(self.process.stderr, self.errors.append), daemon=True)
-        self._stderr.start()
-        self.base_url = self.next_line()
-        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/v1", self.base_url), self.base_url
-        self.url = self.base_url.removesuffix("/v1")
-        self.control = self.url + "/_fakeopenai"
-
-    @staticmethod
-    def _read(stream: Any, put: Any) -> None:
-        for line in stream:
-            put(line.rstrip("\n"))
-
-    def next_line(self, timeout: float = 20) -> str:
-        try:
-            return self.lines.get(timeout=timeout)
-        except queue.Empty:
-            self.process.kill()
-            raise AssertionError("fakeopenai serve printed nothing; stderr:\n" + "\n".join(self.errors)) from None
-
-    def next_api_line(self) -> str:
-        """The next log line of a request to the API, skipping those of the control API."""
-        line = self.next_line()
-        while line.endswith(" [control]"):
-            line = self.next_line()
-        return line
-
-    def log_lines(self) -> list[str]:
-        """The request log lines printed so far (and not yet read)."""
-        lines = []
-        while not self.lines.empty():
-            lines.append(self.lines.get_nowait())
-        return lines
-
-    def stop(self, sig: signal.Signals = signal.SIGINT) -> tuple[int, str]:
-        """Send `sig`; the exit code and everything printed on stderr."""
-        self.process.send_signal(sig)
-        code = self.process.wait(timeout=20)
-        self._stderr.join(timeout=5)
-        return code, "\n".join(self.errors)
 
 
 @pytest.fixture(scope="module")
@@ -120,15 +58,6 @@ def script(server: Served | FakeOpenAI, *entries: dict[str, Any]) -> None:
 def calls(server: Served) -> list[dict[str, Any]]:
     data: list[dict[str, Any]] = httpx.get(server.control + "/calls", headers=CONTROL_AUTH).json()["data"]
     return data
-
-
-def chat(base_url: str, key: str = KEY, **body: Any) -> httpx.Response:
-    return httpx.post(
-        base_url + "/chat/completions",
-        json={"model": "gpt-4o", "messages": HELLO, **body},
-        headers={"Authorization": f"Bearer {key}"},
-        timeout=10,
-    )
 
 
 # --- clients: httpx, requests, curl ------------------------------------------------------------------------------
@@ -542,16 +471,6 @@ def test_serve_records_a_cassette_then_replays_it_without_the_upstream(tmp_path:
 
 
 # --- the command ----------------------------------------------------------------------------------------------
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """The command in this process (it stops before serving): exit code, stdout, stderr."""
-    try:
-        code = main(list(args))
-    except SystemExit as stopped:
-        code = int(stopped.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_help_names_every_option_with_its_default(capsys: pytest.CaptureFixture[str]) -> None:

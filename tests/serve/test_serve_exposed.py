@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from test_serve import Served, run_cli
+from serving import Served, run_cli
 
 from fakeopenai import FakeOpenAI
 from fakeopenai import _cli as cli

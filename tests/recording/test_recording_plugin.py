@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from pytester_runs import run
 from sdk_shapes import SDK_LINE
 
 from fakeopenai import FakeOpenAI
@@ -47,15 +48,6 @@ def test_without_cassette(fake_openai):
     assert fake_openai.cassette is None
     assert fake_openai.chat.calls == [] and ask("simulated").choices[0].message.content
 """
-
-
-_UNNEEDED_PLUGINS = ("asyncio", "cacheprovider", "randomly", "xdist", "hypothesispytest", "anyio")
-
-
-def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    """Run pytest in this process, without the plugins these runs do not need (each would be imported afresh)."""
-    disabled = [arg for name in _UNNEEDED_PLUGINS for arg in ("-p", f"no:{name}")]
-    return pytester.runpytest_inprocess(*disabled, *args)
 
 
 @pytest.fixture
