@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import types
@@ -41,3 +42,11 @@ def test_exported_classes_say_they_come_from_the_package() -> None:
     assert [c.__qualname__ for c in classes if c.__module__ != "fakeopenai"] == []
     assert repr(fakeopenai.ConfigurationError("x")) == "ConfigurationError('x')"
     assert str(fakeopenai.FakeOpenAI).startswith("<class 'fakeopenai.FakeOpenAI'")
+
+
+def test_the_app_layer_imports_nothing_from_the_socket_layer() -> None:
+    app_layer = sorted((ROOT / "fakeopenai" / "_app").glob("*.py"))
+    assert len(app_layer) > 5
+    socket_import = re.compile(r"^\s*(?:from|import)\s+[.\w]*\b_http\b", re.MULTILINE)
+    reaching = [path.name for path in app_layer if socket_import.search(path.read_text(encoding="utf-8"))]
+    assert reaching == [], "the app answers any carrier (socket, no-socket transport, batch line): keep it free of _http"

@@ -11,13 +11,12 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from .._errors import ApiError, ConfigurationError, error_for_status
-from .._http.server import DropConnection
 from .._scripting.script import Fault
 from .._validation.bodies import Problem, has_schema, validate_body
 from ..endpoints import Route, all_routes
 from ..endpoints.control import ROUTES as CONTROL_ROUTES
 from .hosts import HostCheck
-from .incoming import Body, Incoming
+from .incoming import Body, DropConnection, Incoming
 from .journal import Call, EventLog
 from .multipart import MultipartError, parse_multipart
 from .responses import EventStream, JsonResponse, Response, StartResponse, to_wsgi

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from .._http.server import DropConnection
+from .incoming import DropConnection
 
 MALFORMED_EVENT = b'data: {"id": "chatcmpl-broken", "choices": [\n\n'
 """An event whose JSON is cut short, as a broken proxy or upstream might send."""

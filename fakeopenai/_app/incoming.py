@@ -16,6 +16,14 @@ class Body(Protocol):
         ...
 
 
+class DropConnection(Exception):
+    """Raised by the app (or its body iterator) to close the connection at once, mid-response.
+
+    Part of the contract between the app and whatever carries its requests: the socket server and the
+    no-socket transports each end the exchange as a broken connection would.
+    """
+
+
 @dataclass(slots=True)
 class Incoming:
     """The parts of an HTTP request the app uses."""

@@ -35,7 +35,7 @@ from contextlib import AbstractContextManager
 from typing import IO, Any, NamedTuple, cast
 from urllib.parse import unquote_to_bytes
 
-from .._app.incoming import Incoming
+from .._app.incoming import DropConnection, Incoming
 from .._errors import ConfigurationError
 from .chunked import ChunkedBody
 
@@ -155,10 +155,6 @@ class _Head(NamedTuple):
     query: str
     version: str
     headers: dict[str, str]
-
-
-class DropConnection(Exception):
-    """Raised by an application (or its body iterator) to close the connection at once, mid-response."""
 
 
 class _FramingError(Exception):

@@ -16,8 +16,8 @@ from types import ModuleType
 from typing import Any
 
 from .._app.app import App, PacedBody
-from .._app.incoming import Incoming
-from .._http.server import DropConnection, serving
+from .._app.incoming import DropConnection, Incoming
+from .._http.server import serving
 
 MEMORY_BASE_URL = "http://fakeopenai.memory/v1"
 """The base URL in-memory clients use; no socket is ever opened for it."""
