@@ -525,11 +525,6 @@ def _interaction(raw: Any, source: str, number: int, budget: _Budget) -> Interac
     request_body = _as_bytes(request.get("body"), where, "request")
     if request_body:
         budget.take(request_body, where, "request")
-        if _is_json(header(request_headers, "content-type") or ""):
-            try:
-                json.loads(request_body)
-            except ValueError as exc:
-                raise _broken(where, f"its request body is not valid JSON ({exc})") from None
     content_type = header(headers, "content-type") or "application/json"
     try:
         if body and _is_json(content_type):
@@ -543,7 +538,7 @@ def _interaction(raw: Any, source: str, number: int, budget: _Budget) -> Interac
     if body and content_type.partition(";")[0].strip().lower() == "text/event-stream":
         _check_stream(body, where)
     try:
-        return Interaction(
+        interaction = Interaction(
             method=method,
             uri=uri,
             request_headers=request_headers,
@@ -556,6 +551,16 @@ def _interaction(raw: Any, source: str, number: int, budget: _Budget) -> Interac
         )
     except ValueError as exc:
         raise _broken(where, f"its request cannot be read ({exc})") from None
+    parsed = interaction.request.body
+    unparsed = not isinstance(parsed, (dict, list)) or (isinstance(parsed, dict) and parsed.keys() == {"sha256"})
+    if unparsed and _is_json(header(request_headers, "content-type") or ""):
+        # Matching parsed the body already (`body_data`). Text or a digest back means it may not be JSON: parse it
+        # once more, to say why.
+        try:
+            json.loads(request_body or b"null")
+        except ValueError as exc:
+            raise _broken(where, f"its request body is not valid JSON ({exc})") from None
+    return interaction
 
 
 def parse(text: str, source: str) -> list[Interaction]:
@@ -848,6 +853,31 @@ def refusal_line(path: Path, label: str, interaction: Interaction, found: Sequen
     )
 
 
+def screen_all(
+    path: Path,
+    interactions: Sequence[Interaction],
+    label: str,
+    documents: dict[int, dict[str, Any]],
+    redactors: Sequence[Redactor] = (),
+    known_secrets: Sequence[Secret] = (),
+) -> list[str]:
+    """Screen the interactions not in `documents` yet (keyed by `id`), adding the document of each clean one.
+
+    Returns one refusal line for each left out, labelled `label` with its `{number}` in `interactions`.
+    """
+    __tracebackhide__ = True
+    refused = []
+    for number, interaction in enumerate(interactions):
+        if id(interaction) in documents:
+            continue
+        document, found = screen(interaction, redactors, known_secrets)
+        if found:
+            refused.append(refusal_line(path, label.format(number=number), interaction, found))
+        else:
+            documents[id(interaction)] = document
+    return refused
+
+
 def save(
     path: Path,
     interactions: Sequence[Interaction],
@@ -856,14 +886,9 @@ def save(
 ) -> list[str]:
     """Write atomically to `path` the interactions that hold no secret; one line for each one left out."""
     __tracebackhide__ = True
-    documents, refused = [], []
-    for number, interaction in enumerate(interactions):
-        document, found = screen(interaction, redactors, known_secrets)
-        if found:
-            refused.append(refusal_line(path, f"interaction #{number}", interaction, found))
-        else:
-            documents.append(document)
-    write_atomically(path, dump_documents(documents))
+    documents: dict[int, dict[str, Any]] = {}
+    refused = screen_all(path, interactions, "interaction #{number}", documents, redactors, known_secrets)
+    write_atomically(path, dump_documents([documents[id(i)] for i in interactions if id(i) in documents]))
     return refused
 
 

@@ -399,13 +399,7 @@ class Cassette:
         if not recorded:
             return False
         documents: dict[int, dict[str, Any]] = {}
-        refused: list[str] = []
-        for number, interaction in enumerate(recorded):
-            document, found = _cassette.screen(interaction, self.redactors, self._known)
-            if found:
-                refused.append(_cassette.refusal_line(self.path, f"recording #{number}", interaction, found))
-            else:
-                documents[id(interaction)] = document
+        refused = self._screen(recorded, "recording #{number}", documents)
         kept = [i for i in recorded if id(i) in documents]
         if kept:
             with _cassette.locked(self.path):
@@ -414,15 +408,7 @@ class Cassette:
                 except CassetteError as damaged:
                     self._set_aside(kept, documents, damaged)
                 merged = self._merge(on_disk, kept)
-                for number, interaction in enumerate(merged):
-                    if id(interaction) in documents:
-                        continue
-                    document, found = _cassette.screen(interaction, self.redactors, self._known)
-                    if found:
-                        label = f"interaction #{number} already in the cassette,"
-                        refused.append(_cassette.refusal_line(self.path, label, interaction, found))
-                    else:
-                        documents[id(interaction)] = document
+                refused += self._screen(merged, "interaction #{number} already in the cassette,", documents)
                 written = [documents[id(i)] for i in merged if id(i) in documents]
                 _cassette.write_atomically(self.path, _cassette.dump_documents(written))
         with self._lock:
@@ -430,6 +416,10 @@ class Cassette:
         if refused:
             raise RecordingsLeftOut(refused)
         return bool(kept)
+
+    def _screen(self, interactions: list[Interaction], label: str, documents: dict[int, dict[str, Any]]) -> list[str]:
+        __tracebackhide__ = True
+        return _cassette.screen_all(self.path, interactions, label, documents, self.redactors, self._known)
 
     def _merge(self, on_disk: list[Interaction], recorded: list[Interaction]) -> list[Interaction]:
         key = self._recorded_key
