@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -14,6 +15,10 @@ class Body(Protocol):
     def read(self, size: int = -1, /) -> bytes:
         """Up to `size` bytes (all that is left for -1); b"" at the end."""
         ...
+
+
+HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+"""An HTTP token (RFC 9110 §5.6.2): what a header name must be, in a request or a response."""
 
 
 class DropConnection(Exception):

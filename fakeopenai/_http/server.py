@@ -35,7 +35,7 @@ from contextlib import AbstractContextManager
 from typing import IO, Any, NamedTuple, cast
 from urllib.parse import unquote_to_bytes
 
-from .._app.incoming import DropConnection, Incoming
+from .._app.incoming import HEADER_NAME, DropConnection, Incoming
 from .._errors import ConfigurationError
 from .chunked import ChunkedBody
 
@@ -130,12 +130,10 @@ _LOWERCASE: dict[str, str] = {}
 """Well-formed header names seen lately, and their lowercase form."""
 
 
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-"""An HTTP token (RFC 9110 §5.6.2): what a header name must be."""
 
 
 def _lowercase(name: str) -> str:
-    if _TOKEN.fullmatch(name) is None:
+    if HEADER_NAME.fullmatch(name) is None:
         raise _FramingError(
             400,
             "Malformed HTTP header line: a header name must be a token, with no spaces, controls or separators "
@@ -409,7 +407,7 @@ _BREAKS = re.compile(r"[\r\n\x00]")
 def _sendable(line: str) -> bool:
     """Whether a header line holds no line break or NUL, and its name is a token: nothing it could inject."""
     name, colon, value = line.partition(": ")
-    return bool(colon) and _TOKEN.fullmatch(name) is not None and _BREAKS.search(value) is None
+    return bool(colon) and HEADER_NAME.fullmatch(name) is not None and _BREAKS.search(value) is None
 
 
 class _Server(socketserver.TCPServer):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._app.delivery import Delivery
+from .._app.incoming import HEADER_NAME
 from .._app.views import RequestView
 from .._errors import ApiError, ConfigurationError, error_for_status
 
@@ -89,7 +90,6 @@ class Fault:
 
 Answer = Message | Fault
 
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _FRAMING_HEADERS = frozenset(
     ("content-length", "transfer-encoding", "connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade")
 )
@@ -98,7 +98,7 @@ _FORBIDDEN_IN_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]")
 
 def _check_header(name: object, value: object) -> None:
     """Refuse a scripted header the server could not send as it is: a bad name or value, or one that frames."""
-    if not isinstance(name, str) or _TOKEN.fullmatch(name) is None:
+    if not isinstance(name, str) or HEADER_NAME.fullmatch(name) is None:
         raise ConfigurationError(
             f"The scripted header name {name!r} is not a valid HTTP header name: use letters, digits and "
             "!#$%&'*+-.^_`|~ only, with no spaces, colons or line breaks."
